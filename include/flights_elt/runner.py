@@ -1,0 +1,160 @@
+"""``elt run``: trigger partitions through the real scheduler and follow them down the chain.
+
+Each key is triggered on ``ingest`` through the REST API (``airflow dags trigger`` cannot pass
+a partition key); ``transform`` and ``publish`` are then started by the scheduler from asset
+events. A key is finished when its publish run succeeded, or stopped when any run of its chain
+failed (the next DAG never starts on data that failed a gate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from flights_elt.config import settings
+from flights_elt.stack import http_json
+
+CHAIN = ("ingest", "transform", "publish")
+FAILED = {"failed"}
+TERMINAL = {"success", "failed"}
+
+
+@dataclass
+class KeyProgress:
+    key: str
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> str | None:
+        for dag in CHAIN:
+            run = self.runs.get(dag)
+            if run is None:
+                return None
+            if run["state"] in FAILED:
+                return f"failed in {dag}"
+            if run["state"] != "success":
+                return None
+        return "published"
+
+
+def trigger(key: str) -> dict[str, Any]:
+    body = {"logical_date": None, "partition_key": key}
+    return http_json(f"{settings().api_url}/api/v2/dags/ingest/dagRuns", "POST", body)  # type: ignore[return-value]
+
+
+def _runs_since(dag_id: str, since: str) -> list[dict[str, Any]]:
+    runs: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        q = urllib.parse.urlencode(
+            {"run_after_gte": since, "limit": 500, "offset": offset, "order_by": "run_after"}
+        )
+        data = http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns?{q}")
+        page = data.get("dag_runs", [])  # type: ignore[union-attr]
+        runs.extend(page)
+        if len(page) < 500:
+            return runs
+        offset += 500
+
+
+def poll(progress: dict[str, KeyProgress], since: str) -> None:
+    for dag in CHAIN:
+        for run in _runs_since(dag, since):
+            key = run.get("partition_key")
+            if key in progress:
+                # The latest run of this DAG for the key is the one that counts.
+                prev = progress[key].runs.get(dag)
+                if prev is None or run["run_after"] >= prev["run_after"]:
+                    progress[key].runs[dag] = run
+
+
+def _duration(run: dict[str, Any]) -> float | None:
+    if not run.get("start_date") or not run.get("end_date"):
+        return None
+    start = dt.datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
+    end = dt.datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
+    return (end - start).total_seconds()
+
+
+def follow(keys: list[str], timeout: float = 3600, interval: float = 1.0, quiet: bool = False) -> dict[str, KeyProgress]:
+    since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)).isoformat()
+    progress = {k: KeyProgress(k) for k in keys}
+    for k in keys:
+        trigger(k)
+    started = time.monotonic()
+    last_line = ""
+    while True:
+        poll(progress, since)
+        done = {dag: sum(1 for p in progress.values() if p.runs.get(dag, {}).get("state") == "success") for dag in CHAIN}
+        failed = [p for p in progress.values() if (p.outcome or "").startswith("failed")]
+        finished = all(p.outcome for p in progress.values())
+        line = (
+            f"[{time.monotonic() - started:5.0f}s] "
+            + "  ".join(f"{dag} {done[dag]}/{len(keys)}" for dag in CHAIN)
+            + (f"  failed {len(failed)}" if failed else "")
+        )
+        if line.split("] ", 1)[1] != last_line and not quiet:
+            print(line, file=sys.stderr, flush=True)
+            last_line = line.split("] ", 1)[1]
+        if finished:
+            return progress
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"chain not finished after {timeout:.0f}s: {line}")
+        time.sleep(interval)
+
+
+def summarize(progress: dict[str, KeyProgress]) -> dict[str, Any]:
+    from flights_elt.warehouse import Warehouse
+
+    keys = sorted(progress)
+    per_dag: dict[str, Any] = {}
+    for dag in CHAIN:
+        durs = [d for p in progress.values() if (r := p.runs.get(dag)) and (d := _duration(r)) is not None]
+        per_dag[dag] = {
+            "runs": len(durs),
+            "mean_s": round(sum(durs) / len(durs), 2) if durs else None,
+            "max_s": round(max(durs), 2) if durs else None,
+        }
+    db = settings().database
+    bind = {"lo": keys[0], "hi": keys[-1]}
+    layers: dict[str, Any] = {}
+    with Warehouse() as wh:
+        queries = {
+            "landing rows": f"select coalesce(sum(rows_in_file), 0) from {db}.AUDIT.FILE_LOADS "
+            "where source = 'FLIGHTS' and partition_key between %(lo)s and %(hi)s",
+            "RAW.FLIGHTS": f"select count(*) from {db}.RAW.FLIGHTS where _partition between %(lo)s and %(hi)s",
+            "QUARANTINE.FLIGHTS": f"select count(*) from {db}.QUARANTINE.FLIGHTS "
+            "where _partition between %(lo)s and %(hi)s",
+            "CORE.FCT_FLIGHTS": f"select count(*) from {db}.CORE.FCT_FLIGHTS "
+            "where flight_date between %(lo)s and %(hi)s",
+            "MARTS.CARRIER_DAILY_PERFORMANCE (flights)": "select coalesce(sum(flights), 0) from "
+            f"{db}.MARTS.CARRIER_DAILY_PERFORMANCE where flight_date between %(lo)s and %(hi)s",
+        }
+        for label, sql in queries.items():
+            try:
+                layers[label] = int(wh.scalar(sql, bind) or 0)
+            except Exception as e:  # a layer that does not exist yet (nothing published)
+                layers[label] = f"unavailable ({type(e).__name__})"
+    return {
+        "partitions": len(keys),
+        "published": sum(1 for p in progress.values() if p.outcome == "published"),
+        "failed": {p.key: p.outcome for p in progress.values() if p.outcome != "published"},
+        "rows": layers,
+        "dags": per_dag,
+    }
+
+
+def print_summary(summary: dict[str, Any], wall_s: float) -> None:
+    print(f"\nPartitions: {summary['partitions']}  published: {summary['published']}  wall time: {wall_s:.1f}s")
+    for key, outcome in sorted(summary["failed"].items()):
+        print(f"  {key}: {outcome}")
+    print("Rows:")
+    for label, n in summary["rows"].items():
+        print(f"  {label:<45} {n}")
+    print("DAG run durations:")
+    for dag, d in summary["dags"].items():
+        print(f"  {dag:<10} runs {d['runs']:>4}  mean {d['mean_s']}s  max {d['max_s']}s")

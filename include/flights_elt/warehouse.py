@@ -1,0 +1,149 @@
+"""Talking to the warehouse: connections, SQL files, transactions and the bulk load path.
+
+The same code runs against real Snowflake and the embedded emulator: both are reached through
+the Snowflake provider's ``SnowflakeHook`` and the connection named by ``WAREHOUSE_CONN_ID``.
+SQL lives in ``sql/<layer>/<name>.sql``; identifiers come from config through Jinja ``params``;
+values are always bind parameters (``%(name)s``), never formatted into the text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flights_elt.config import SQL_DIR, WAREHOUSE_CONN_ID, settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+_IDENT = re.compile(r"^[A-Z_][A-Z0-9_$]*$")
+
+
+def ident(name: str) -> str:
+    """Validate an unquoted upper-case Snowflake identifier (the only kind this project uses)."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain upper-case identifier: {name!r}")
+    return name
+
+
+def sql_params() -> dict[str, Any]:
+    """Identifiers every SQL template may use: database and schema names."""
+    s = settings()
+    return {"database": ident(s.database), **{k: ident(v) for k, v in s.schemas.items()}}
+
+
+@lru_cache(maxsize=None)
+def _template(path: str) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return env.from_string(Path(path).read_text())
+
+
+def render_sql(name: str, **params: Any) -> str:
+    """Render ``sql/<name>.sql`` with identifier ``params`` (never values)."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.exists():
+        raise FileNotFoundError(f"no SQL file {path}")
+    return _template(str(path)).render(params={**sql_params(), **params}).strip().rstrip(";")
+
+
+class Warehouse:
+    """One session on the warehouse; use as a context manager."""
+
+    def __init__(self, conn_id: str = WAREHOUSE_CONN_ID) -> None:
+        from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
+
+        self.hook = SnowflakeHook(snowflake_conn_id=conn_id)
+        self.conn = self.hook.get_conn()
+        self.database = ident(settings().database)
+        # Sessions run in autocommit; multi-statement writes use explicit BEGIN/COMMIT
+        # (the emulator does not roll back a failed autocommit=False batch the way Snowflake does).
+        self.conn.autocommit(True)
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> int:
+        """Run one statement; return the affected row count (or -1)."""
+        with self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.rowcount if cur.rowcount is not None else -1
+
+    def query(
+        self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            columns = [d[0] for d in cur.description or []]
+            return columns, [tuple(r) for r in cur.fetchall()]
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> Any:
+        _, rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def run_file(self, name: str, values: Mapping[str, Any] | None = None, **ident_params: Any) -> int:
+        return self.execute(render_sql(name, **ident_params), values)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Warehouse]:
+        """Explicit BEGIN ... COMMIT; ROLLBACK on any error."""
+        self.execute("begin")
+        try:
+            yield self
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.execute("rollback")
+            raise
+        self.execute("commit")
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        n = self.scalar(
+            "select count(*) from information_schema.tables where table_schema = %(s)s and table_name = %(t)s",
+            {"s": schema, "t": table},
+        )
+        return bool(n)
+
+    def bulk_load(self, df: pd.DataFrame, schema: str, table: str, stage: str = "LOAD_STAGE") -> int:
+        """Load a DataFrame into an existing table through the bulk path: Parquet, PUT, COPY INTO.
+
+        Columns are matched by name; the staged file is purged by the COPY.
+        """
+        if df.empty:
+            return 0
+        target = f"{self.database}.{ident(schema)}.{ident(table)}"
+        stage_ref = f"@{self.database}.{ident(schema)}.{ident(stage)}"
+        folder = f"{table.lower()}/{uuid.uuid4().hex}"
+        with tempfile.TemporaryDirectory(prefix="elt-load-") as tmp:
+            path = Path(tmp) / f"{table.lower()}.parquet"
+            df.to_parquet(path, index=False)
+            self.execute(f"create stage if not exists {stage_ref[1:]}")
+            self.execute(f"put file://{path} {stage_ref}/{folder}/ overwrite = true auto_compress = false")
+        _, rows = self.query(
+            f"copy into {target} from {stage_ref}/{folder}/ "
+            "file_format = (type = parquet) match_by_column_name = case_insensitive purge = true"
+        )
+        loaded = sum(int(r[3]) for r in rows if r[1] == "LOADED")
+        if loaded != len(df):
+            raise RuntimeError(f"COPY INTO {target} loaded {loaded} rows, expected {len(df)}: {rows}")
+        return loaded
+
+
+def connect() -> Warehouse:
+    return Warehouse()

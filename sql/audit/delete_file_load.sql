@@ -1,0 +1,2 @@
+delete from {{ params.database }}.{{ params.audit }}.FILE_LOADS
+where source = %(source)s and partition_key = %(partition_key)s

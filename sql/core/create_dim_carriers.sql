@@ -1,0 +1,4 @@
+create table if not exists {{ params.database }}.{{ params.core }}.DIM_CARRIERS (
+    CARRIER varchar,
+    CARRIER_NAME varchar
+)

@@ -1,0 +1,22 @@
+create table if not exists {{ params.database }}.{{ params.core }}.FCT_FLIGHTS (
+    FLIGHT_DATE date,
+    CARRIER varchar,
+    FLIGHT integer,
+    ORIGIN varchar,
+    DEST varchar,
+    TAILNUM varchar,
+    SCHED_DEP_TIME integer,
+    DEP_TIME integer,
+    DEP_DELAY float,
+    ARR_TIME integer,
+    ARR_DELAY float,
+    AIR_TIME float,
+    DISTANCE float,
+    SCHED_HOUR integer,
+    IS_CANCELLED boolean,
+    IS_ON_TIME boolean,
+    ORIGIN_TEMP float,
+    ORIGIN_WIND_SPEED float,
+    ORIGIN_PRECIP float,
+    ORIGIN_VISIB float
+)

@@ -1,0 +1,29 @@
+merge into {{ params.database }}.{{ params.core }}.DIM_AIRPORTS as target
+using (
+    select
+        upper(trim(faa)) as faa,
+        max(name) as airport_name,
+        max(lat) as lat,
+        max(lon) as lon,
+        max(alt) as alt,
+        max(tz) as tz,
+        max(dst) as dst,
+        max(tzone) as tzone
+    from {{ params.database }}.{{ params.raw }}.AIRPORTS
+    where faa is not null
+    group by 1
+) as source
+on target.faa = source.faa
+when matched then update set
+    airport_name = source.airport_name,
+    lat = source.lat,
+    lon = source.lon,
+    alt = source.alt,
+    tz = source.tz,
+    dst = source.dst,
+    tzone = source.tzone
+when not matched then insert (faa, airport_name, lat, lon, alt, tz, dst, tzone)
+values (
+    source.faa, source.airport_name, source.lat, source.lon, source.alt, source.tz,
+    source.dst, source.tzone
+)

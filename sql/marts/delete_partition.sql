@@ -1,0 +1,2 @@
+delete from {{ params.database }}.{{ params.versions }}.{{ params.table }}
+where flight_date = %(partition)s

@@ -1,0 +1,1 @@
+drop table if exists {{ params.database }}.{{ params.versions }}.{{ params.version }}

@@ -1,0 +1,1 @@
+delete from {{ params.database }}.{{ params.schema }}.{{ params.table }}

@@ -1,0 +1,1 @@
+drop table if exists {{ params.database }}.{{ params.schema }}.{{ params.load_table }}

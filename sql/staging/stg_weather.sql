@@ -1,0 +1,32 @@
+-- One day of hourly weather; the source repeats a few hours around the DST change, keep one.
+insert into {{ params.database }}.{{ params.staging }}.STG_WEATHER
+with
+
+source as (
+    select * from {{ params.database }}.{{ params.raw }}.WEATHER
+    where _partition = %(partition)s
+),
+
+deduplicated as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by origin, hour
+        order by time_hour, temp
+    ) = 1
+)
+
+select
+    _partition as observation_date,
+    upper(trim(origin)) as origin,
+    hour,
+    temp,
+    dewp,
+    humid,
+    wind_dir,
+    wind_speed,
+    wind_gust,
+    precip,
+    pressure,
+    visib
+from deduplicated
