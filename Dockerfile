@@ -62,8 +62,7 @@ COPY --chown=50000:0 dags/ /opt/airflow/dags/
 # Mount points for named volumes: created here so a fresh volume inherits airflow:0 ownership
 # and group-write (the containers may run as any UID in group 0, as in the official image).
 RUN mkdir -p /opt/airflow/elt-data /opt/airflow/warehouse-data /opt/airflow/warehouse-tls \
-    && chmod -R g+rwX /opt/airflow/elt-data /opt/airflow/warehouse-data /opt/airflow/warehouse-tls \
-       /opt/airflow/include /opt/airflow/sql /opt/airflow/checks /opt/airflow/dags
+    && chmod g+rwx /opt/airflow/elt-data /opt/airflow/warehouse-data /opt/airflow/warehouse-tls
 
 # Build-time checks, run with a throw-away AIRFLOW_HOME so nothing (config, logs, SQLite DB)
 # is left in the image: Airflow is still exactly 3.3.2, the package and the FAB auth manager

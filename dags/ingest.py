@@ -20,7 +20,6 @@ the RAW gates passed; that is what triggers `transform` for the same key.
 from __future__ import annotations
 
 from airflow.sdk import DAG, CronPartitionTimetable, task
-
 from flights_elt import assets
 from flights_elt.dag_defaults import (
     END_DATE,

@@ -17,7 +17,6 @@ the new version; readers keep the previous one.
 from __future__ import annotations
 
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
-
 from flights_elt import assets
 from flights_elt.dag_defaults import START_DATE, default_args, partition_key
 

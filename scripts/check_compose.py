@@ -115,7 +115,7 @@ def check(compose_path: Path, env_example: Path) -> list[str]:
 
     # One-shot services: restart "no" and awaited by someone with service_completed_successfully.
     one_shot = set()
-    for name, svc in services.items():
+    for svc in services.values():
         for dep, spec in _depends_on(svc).items():
             if spec.get("condition") == "service_completed_successfully":
                 one_shot.add(dep)
@@ -133,8 +133,10 @@ def check(compose_path: Path, env_example: Path) -> list[str]:
         for dep, spec in _depends_on(svc).items():
             if dep not in services:
                 findings.append(f"{name}: depends_on unknown service {dep}")
-            elif dep in profiled and spec.get("required", True) and not (
-                set(svc.get("profiles") or []) & set(services[dep].get("profiles") or [])
+            elif (
+                dep in profiled
+                and spec.get("required", True)
+                and not (set(svc.get("profiles") or []) & set(services[dep].get("profiles") or []))
             ):
                 findings.append(f"{name}: depends_on profile-only service {dep} without required: false")
         if name in AIRFLOW_SERVICES:
@@ -164,9 +166,7 @@ def check(compose_path: Path, env_example: Path) -> list[str]:
             findings.append(f"{name}: core services must not be behind a profile")
 
     # Every interpolated variable must be documented in .env.example.
-    used = set(INTERPOLATION.findall(raw)) | {
-        v for v in BARE_INTERPOLATION.findall(raw) if not v.startswith("{")
-    }
+    used = set(INTERPOLATION.findall(raw)) | set(BARE_INTERPOLATION.findall(raw))
     documented = _env_example_keys(env_example) if env_example.exists() else set()
     if not env_example.exists():
         findings.append(f"{env_example}: missing")

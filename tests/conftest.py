@@ -35,9 +35,19 @@ def warehouse_server(elt_home: Path) -> Iterator[dict[str, object]]:
     bundle = write_ca_bundle(cert, tls / "ca-bundle.pem")
     log = open(elt_home / "warehouse-test.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(
-        [str(BIN / "elt"), "warehouse-serve", "--port", str(port),
-         "--data-dir", str(elt_home / "warehouse" / "data"), "--tls-dir", str(tls)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(BIN / "elt"),
+            "warehouse-serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(elt_home / "warehouse" / "data"),
+            "--tls-dir",
+            str(tls),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
         env=dict(os.environ, PYTHONWARNINGS="ignore"),
     )
     try:

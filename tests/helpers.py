@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -44,10 +45,8 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 15) -> None:
             proc.wait(5)
         except ProcessLookupError:
             pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def warehouse_connection_env(port: int, database: str) -> dict[str, str]:
@@ -56,7 +55,12 @@ def warehouse_connection_env(port: int, database: str) -> dict[str, str]:
         "login": "test",
         "password": "embedded-emulator",
         "schema": "RAW",
-        "extra": {"account": "embedded", "database": database, "warehouse": "COMPUTE_WH",
-                  "host": "localhost", "port": port},
+        "extra": {
+            "account": "embedded",
+            "database": database,
+            "warehouse": "COMPUTE_WH",
+            "host": "localhost",
+            "port": port,
+        },
     }
     return {"AIRFLOW_CONN_SNOWFLAKE_WAREHOUSE": json.dumps(conn)}

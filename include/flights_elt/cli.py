@@ -9,14 +9,30 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
+
+# Results go to the real stdout; everything else that writes to fd 1 (Airflow and connector
+# logging configured at import time) is sent to stderr, so `elt query ... > out.csv` is clean.
+OUT: TextIO = sys.stdout
+
+
+def _claim_stdout() -> None:
+    global OUT
+    sys.stdout.flush()
+    OUT = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+
+
+def _out(*args: object) -> None:
+    _out(*args, file=OUT)
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
     from flights_elt import stack
 
     st = stack.up()
-    print(json.dumps(st, indent=2))
-    print(f"Airflow UI: {st['ui']}")
+    _out(json.dumps(st, indent=2))
+    _out(f"Airflow UI: {st['ui']}")
     return 0
 
 
@@ -24,7 +40,7 @@ def _cmd_down(args: argparse.Namespace) -> int:
     from flights_elt import stack
 
     stragglers = stack.down()
-    print("stack stopped" + (f" (killed stragglers {stragglers})" if stragglers else ""))
+    _out("stack stopped" + (f" (killed stragglers {stragglers})" if stragglers else ""))
     return 0
 
 
@@ -32,7 +48,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from flights_elt import stack
 
     st = stack.status()
-    print(json.dumps(st, indent=2))
+    _out(json.dumps(st, indent=2))
     if args.checks:
         _print_latest_checks()
     return 0
@@ -46,8 +62,8 @@ def _print_latest_checks() -> None:
     try:
         with Warehouse() as wh:
             cols, rows = wh.query(_latest_checks_sql())
-    except Exception as e:  # noqa: BLE001 - status must not crash on an empty warehouse
-        print(f"no check history yet ({type(e).__name__})")
+    except Exception as e:
+        _out(f"no check history yet ({type(e).__name__})")
         return
     _write_csv(cols, rows)
 
@@ -63,7 +79,14 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
     stack.apply_client_env()
     written = landing.seed(args.start, args.end, overwrite=args.overwrite)
-    print(json.dumps({"landing": landing.root().as_uri() if hasattr(landing.root(), "as_uri") else str(landing.root()), "written": written}))
+    _out(
+        json.dumps(
+            {
+                "landing": landing.root().as_uri() if hasattr(landing.root(), "as_uri") else str(landing.root()),
+                "written": written,
+            }
+        )
+    )
     return 0
 
 
@@ -78,15 +101,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"triggering {len(keys)} partition(s) {keys[0]} … {keys[-1]} on ingest", file=sys.stderr)
     progress = runner.follow(keys, timeout=args.timeout)
     summary = runner.summarize(progress)
-    runner.print_summary(summary, time.monotonic() - t0)
-    print(f"Airflow UI: {stack.status()['ui']}")
+    runner.print_summary(summary, time.monotonic() - t0, OUT)
+    _out(f"Airflow UI: {stack.status()['ui']}")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2, default=str))
     return 1 if summary["failed"] else 0
 
 
 def _write_csv(cols: list[str], rows: list[tuple]) -> None:
-    w = csv.writer(sys.stdout, lineterminator="\n")
+    w = csv.writer(OUT, lineterminator="\n")
     w.writerow(cols)
     w.writerows(rows)
 
@@ -105,7 +128,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 def _cmd_settings_load(args: argparse.Namespace) -> int:
     from flights_elt import settings_loader
 
-    print(json.dumps(settings_loader.load(Path(args.path))))
+    _out(json.dumps(settings_loader.load(Path(args.path))))
     return 0
 
 
@@ -123,7 +146,7 @@ def _cmd_warehouse_ping(args: argparse.Namespace) -> int:
     port = int(os.environ.get("ELT_WAREHOUSE_PORT", "8443"))
     with socket.create_connection((host, port), timeout=3):
         pass
-    print(f"warehouse reachable at {host}:{port}")
+    _out(f"warehouse reachable at {host}:{port}")
     return 0
 
 
@@ -131,7 +154,7 @@ def _cmd_reset(args: argparse.Namespace) -> int:
     from flights_elt import stack
 
     stack.reset()
-    print("local state deleted")
+    _out("local state deleted")
     return 0
 
 
@@ -176,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "warehouse-serve":
+        _claim_stdout()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -36,7 +36,7 @@ def partition_key(context: Any) -> str:
     if not key:
         raise ValueError(
             "this DAG run has no partition key: trigger it with one, e.g. "
-            "POST /api/v2/dags/ingest/dagRuns {\"logical_date\": null, \"partition_key\": \"2013-01-05\"}"
+            'POST /api/v2/dags/ingest/dagRuns {"logical_date": null, "partition_key": "2013-01-05"}'
         )
     dt.date.fromisoformat(key)  # fail fast on a malformed key
     return str(key)

@@ -92,9 +92,7 @@ def seed(start: str, end: str, overwrite: bool = False) -> dict[str, int]:
     wanted = set(days(start, end))
     for table in PARTITIONED_SOURCES:
         frame = source_frame(table.name.lower())
-        key = (
-            frame["year"].str.zfill(4) + "-" + frame["month"].str.zfill(2) + "-" + frame["day"].str.zfill(2)
-        )
+        key = frame["year"].str.zfill(4) + "-" + frame["month"].str.zfill(2) + "-" + frame["day"].str.zfill(2)
         n = 0
         for day, rows in frame.groupby(key, sort=True):
             if day not in wanted:

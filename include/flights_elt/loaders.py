@@ -150,8 +150,12 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
             accepted[col.name] = values.astype(object)
 
     quarantined_rows = [
-        {**dict(zip([c.name for c in table.columns], _pad(row, header, expected), strict=True)),
-         "_ROW_NUMBER": i, "_RULE": r, "_REASON": why}
+        {
+            **dict(zip([c.name for c in table.columns], _pad(row, header, expected), strict=True)),
+            "_ROW_NUMBER": i,
+            "_RULE": r,
+            "_REASON": why,
+        }
         for i, row, r, why in bad_rows
     ]
     flagged = frame[~ok].copy()
@@ -162,8 +166,7 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
     if quarantined.empty:
         quarantined = pd.DataFrame(columns=[*table.column_names, "_ROW_NUMBER", "_RULE", "_REASON"])
     quarantined = quarantined.sort_values("_ROW_NUMBER", kind="stable").reset_index(drop=True)
-    return ParsedFile(accepted, quarantined, rows_in_file=len(good_rows) + len(bad_rows),
-                      extra_columns=extra_columns)
+    return ParsedFile(accepted, quarantined, rows_in_file=len(good_rows) + len(bad_rows), extra_columns=extra_columns)
 
 
 def _pad(row: list[str], header: list[str], expected: list[str]) -> list[str | None]:
@@ -171,7 +174,7 @@ def _pad(row: list[str], header: list[str], expected: list[str]) -> list[str | N
     by_name = dict(zip(header, row, strict=False))
     values: list[str | None] = [by_name.get(c) for c in expected]
     if len(row) > len(header):
-        tail = ",".join(row[len(header):])
+        tail = ",".join(row[len(header) :])
         values[-1] = f"{values[-1]},{tail}" if values[-1] is not None else tail
     return values
 
@@ -214,11 +217,14 @@ def load_table(
     partition_key = partition or "*"
     source_file = str(path)
 
-    previous = wh.query(
-        _sql("audit/last_file_load"), {"source": table.name, "partition_key": partition_key}
-    )[1]
+    previous = wh.query(_sql("audit/last_file_load"), {"source": table.name, "partition_key": partition_key})[1]
     if previous and previous[0][0] == batch_id and not force:
-        log.info("%s %s: file unchanged since last load (batch %s), nothing to do", table.name, partition_key, batch_id)
+        log.info(
+            "%s %s: file unchanged since last load (batch %s), nothing to do",
+            table.name,
+            partition_key,
+            batch_id,
+        )
         counts = wh.query(
             "select rows_in_file, rows_loaded, rows_quarantined from "
             f"{ident(wh.database)}.AUDIT.FILE_LOADS where source = %(s)s and partition_key = %(p)s",
@@ -276,8 +282,14 @@ def load_table(
         for schema, load in (("RAW", load_raw), ("QUARANTINE", load_q)):
             wh.run_file("raw/drop_load_table", schema=schema, load_table=load)
     result = LoadResult(
-        table.name, partition, source_file, batch_id, parsed.rows_in_file, len(accepted),
-        len(quarantined), extra_columns=parsed.extra_columns,
+        table.name,
+        partition,
+        source_file,
+        batch_id,
+        parsed.rows_in_file,
+        len(accepted),
+        len(quarantined),
+        extra_columns=parsed.extra_columns,
     )
     log.info("loaded %s", result)
     return result

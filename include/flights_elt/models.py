@@ -71,8 +71,7 @@ def transform_partition(wh: Warehouse, partition: str) -> dict[str, int]:
             wh.run_file(f"{model.schema_key}/{model.name.lower()}", {"partition": partition})
         counts[model.name] = int(
             wh.scalar(
-                f"select count(*) from {s.database}.{schema}.{model.name} "
-                f"where {model.partition_column} = %(p)s",
+                f"select count(*) from {s.database}.{schema}.{model.name} where {model.partition_column} = %(p)s",
                 {"p": partition},
             )
         )

@@ -71,9 +71,7 @@ def build(wh: Warehouse, m: Mart, partition: str, run_id: str) -> dict[str, obje
         )
     with wh.transaction():
         wh.run_file("marts/delete_partition", {"partition": partition}, table=table)
-        wh.run_file(
-            f"marts/{m.name.lower()}", {"partition": partition}, schema=_schema("versions"), table=table
-        )
+        wh.run_file(f"marts/{m.name.lower()}", {"partition": partition}, schema=_schema("versions"), table=table)
         wh.run_file(
             "audit/insert_publication",
             {
@@ -125,8 +123,7 @@ def discard(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str) -
 
 def _drop_old_versions(wh: Warehouse, m: Mart, published: int) -> None:
     _, rows = wh.query(
-        "select table_name from information_schema.tables where table_schema = %(s)s "
-        "and table_name like %(p)s",
+        "select table_name from information_schema.tables where table_schema = %(s)s and table_name like %(p)s",
         {"s": _schema("versions"), "p": f"{m.name}__V%"},
     )
     for (name,) in rows:

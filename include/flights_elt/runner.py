@@ -50,9 +50,7 @@ def _runs_since(dag_id: str, since: str) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     offset = 0
     while True:
-        q = urllib.parse.urlencode(
-            {"run_after_gte": since, "limit": 500, "offset": offset, "order_by": "run_after"}
-        )
+        q = urllib.parse.urlencode({"run_after_gte": since, "limit": 500, "offset": offset, "order_by": "run_after"})
         data = http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns?{q}")
         page = data.get("dag_runs", [])  # type: ignore[union-attr]
         runs.extend(page)
@@ -80,8 +78,10 @@ def _duration(run: dict[str, Any]) -> float | None:
     return (end - start).total_seconds()
 
 
-def follow(keys: list[str], timeout: float = 3600, interval: float = 1.0, quiet: bool = False) -> dict[str, KeyProgress]:
-    since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)).isoformat()
+def follow(
+    keys: list[str], timeout: float = 3600, interval: float = 1.0, quiet: bool = False
+) -> dict[str, KeyProgress]:
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
     progress = {k: KeyProgress(k) for k in keys}
     for k in keys:
         trigger(k)
@@ -89,7 +89,9 @@ def follow(keys: list[str], timeout: float = 3600, interval: float = 1.0, quiet:
     last_line = ""
     while True:
         poll(progress, since)
-        done = {dag: sum(1 for p in progress.values() if p.runs.get(dag, {}).get("state") == "success") for dag in CHAIN}
+        done = {
+            dag: sum(1 for p in progress.values() if p.runs.get(dag, {}).get("state") == "success") for dag in CHAIN
+        }
         failed = [p for p in progress.values() if (p.outcome or "").startswith("failed")]
         finished = all(p.outcome for p in progress.values())
         line = (
@@ -148,13 +150,16 @@ def summarize(progress: dict[str, KeyProgress]) -> dict[str, Any]:
     }
 
 
-def print_summary(summary: dict[str, Any], wall_s: float) -> None:
-    print(f"\nPartitions: {summary['partitions']}  published: {summary['published']}  wall time: {wall_s:.1f}s")
+def print_summary(summary: dict[str, Any], wall_s: float, out: Any = sys.stdout) -> None:
+    print(
+        f"\nPartitions: {summary['partitions']}  published: {summary['published']}  wall time: {wall_s:.1f}s",
+        file=out,
+    )
     for key, outcome in sorted(summary["failed"].items()):
-        print(f"  {key}: {outcome}")
-    print("Rows:")
+        print(f"  {key}: {outcome}", file=out)
+    print("Rows:", file=out)
     for label, n in summary["rows"].items():
-        print(f"  {label:<45} {n}")
-    print("DAG run durations:")
+        print(f"  {label:<45} {n}", file=out)
+    print("DAG run durations:", file=out)
     for dag, d in summary["dags"].items():
-        print(f"  {dag:<10} runs {d['runs']:>4}  mean {d['mean_s']}s  max {d['max_s']}s")
+        print(f"  {dag:<10} runs {d['runs']:>4}  mean {d['mean_s']}s  max {d['max_s']}s", file=out)

@@ -12,14 +12,33 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+from airflow.sdk import Connection, Variable
+
+_VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def _expand(value: Any) -> Any:
+    """Expand ``${NAME}`` / ``${NAME:-default}`` from the environment in string values.
+
+    Lets the local file follow the stack's ports (``ELT_WAREHOUSE_PORT``) without secrets in it.
+    """
+    if isinstance(value, dict):
+        return {k: _expand(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v) for v in value]
+    if isinstance(value, str):
+        out = _VAR.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+        return int(out) if out != value and out.isdigit() else out
+    return value
 
 
 def read(path: Path) -> dict[str, list[dict[str, Any]]]:
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = _expand(yaml.safe_load(path.read_text()) or {})
     section = doc.get("airflow", doc) or {}
     return {k: list(section.get(k) or []) for k in ("connections", "variables", "pools")}
 
@@ -50,7 +69,7 @@ def _connection_dict(c: dict[str, Any]) -> dict[str, Any]:
 
 def load(path: Path) -> dict[str, int]:
     """Upsert everything in the file into the metadata DB; returns counts."""
-    from airflow.models import Connection, Pool, Variable
+    from airflow.models import Pool
     from airflow.utils.session import create_session
 
     spec = read(path)

@@ -11,6 +11,7 @@ SIGTERM stops only its parent and orphans its children.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -135,9 +136,7 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL": "10",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(p.logs / "airflow"),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": os.environ.get(
-            "ELT_SCHEDULER_HEALTH_PORT", "8974"
-        ),
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": os.environ.get("ELT_SCHEDULER_HEALTH_PORT", "8974"),
         "PYTHONWARNINGS": "ignore",
         "NO_PROXY": "*",
         "no_proxy": "*",
@@ -147,9 +146,7 @@ def airflow_env() -> dict[str, str]:
     for k, v in defaults.items():
         env.setdefault(k, v)
     if embedded_metadata_db():
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
-            f"postgresql+psycopg2://postgres@/airflow?host={p.pgsocket}"
-        )
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"postgresql+psycopg2://postgres@/airflow?host={p.pgsocket}"
     if s.env == "embedded":
         env["REQUESTS_CA_BUNDLE"] = str(p.ca_bundle)
         env["SSL_CERT_FILE"] = str(p.ca_bundle)
@@ -234,7 +231,9 @@ def _wait(what: str, ok, timeout: float, name: str | None = None) -> None:
         if name and running_pid(name) is None:
             raise StackError(f"{what} exited during start-up; see {paths().logs / (name + '.log')}")
         time.sleep(0.3)
-    raise StackError(f"{what} not ready after {timeout:.0f}s" + (f"; see {paths().logs / (name + '.log')}" if name else ""))
+    raise StackError(
+        f"{what} not ready after {timeout:.0f}s" + (f"; see {paths().logs / (name + '.log')}" if name else "")
+    )
 
 
 def http_json(url: str, method: str = "GET", body: object | None = None, timeout: float = 10) -> object:
@@ -262,9 +261,16 @@ def start_warehouse() -> None:
     _spawn(
         "warehouse",
         [
-            str(BIN / "elt"), "warehouse-serve",
-            "--host", "127.0.0.1", "--port", str(s.warehouse_port),
-            "--data-dir", str(p.warehouse_data), "--tls-dir", str(p.tls),
+            str(BIN / "elt"),
+            "warehouse-serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(s.warehouse_port),
+            "--data-dir",
+            str(p.warehouse_data),
+            "--tls-dir",
+            str(p.tls),
         ],
         env,
     )
@@ -310,28 +316,52 @@ def start_postgres() -> None:
             os.chown(p.pgdata, pw.pw_uid, pw.pw_gid)
         subprocess.run(
             [_pg_bin("initdb"), "-D", str(p.pgdata), "--auth=trust", "--encoding=utf8", "-U", "postgres"],
-            check=True, user=user, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            check=True,
+            user=user,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
     subprocess.run(
         [
-            _pg_bin("pg_ctl"), "-D", str(p.pgdata), "-w", "-t", "60",
-            "-o", f"-h '' -k {p.pgsocket} -c max_connections=200",
-            "-l", str(p.pgdata.parent / "postgres.log"), "start",
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(p.pgdata),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-h '' -k {p.pgsocket} -c max_connections=200",
+            "-l",
+            str(p.pgdata.parent / "postgres.log"),
+            "start",
         ],
-        check=True, user=user, stdout=subprocess.DEVNULL, env=dict(os.environ, **{MARKER: str(p.home)}),
+        check=True,
+        user=user,
+        stdout=subprocess.DEVNULL,
+        env=dict(os.environ, **{MARKER: str(p.home)}),
     )
     pid = int((p.pgdata / "postmaster.pid").read_text().splitlines()[0])
     p.pids.mkdir(parents=True, exist_ok=True)
     _pidfile("postgres").write_text(str(pid))
     exists = subprocess.run(
-        [_pg_bin("psql"), "-h", str(p.pgsocket), "-U", "postgres", "-tAc",
-         "select 1 from pg_database where datname = 'airflow'"],
-        check=True, capture_output=True, text=True,
+        [
+            _pg_bin("psql"),
+            "-h",
+            str(p.pgsocket),
+            "-U",
+            "postgres",
+            "-tAc",
+            "select 1 from pg_database where datname = 'airflow'",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     if not exists:
         subprocess.run(
             [_pg_bin("psql"), "-h", str(p.pgsocket), "-U", "postgres", "-c", "create database airflow"],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
 
 
@@ -343,7 +373,10 @@ def stop_postgres() -> None:
         return
     subprocess.run(
         [_pg_bin("pg_ctl"), "-D", str(p.pgdata), "-m", "fast", "-w", "stop"],
-        user=_pg_user(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        user=_pg_user(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
     )
     _wait_gone(pid, 20)
     _pidfile("postgres").unlink(missing_ok=True)
@@ -364,11 +397,14 @@ def _argv(component: str) -> list[str]:
 
 
 def migrate_and_load_settings(env: dict[str, str]) -> None:
-    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True,
-                   stdout=open(paths().logs / "db-migrate.log", "ab"), stderr=subprocess.STDOUT)
+    steps = [("db-migrate", [str(BIN / "airflow"), "db", "migrate"])]
     if SETTINGS_FILE.exists():
-        subprocess.run([str(BIN / "elt"), "settings-load", str(SETTINGS_FILE)], env=env, check=True,
-                       stdout=open(paths().logs / "settings-load.log", "ab"), stderr=subprocess.STDOUT)
+        steps.append(("settings-load", [str(BIN / "elt"), "settings-load", str(SETTINGS_FILE)]))
+    for name, argv in steps:
+        with open(paths().logs / f"{name}.log", "ab") as log:
+            done = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        if done.returncode != 0:
+            raise StackError(f"{name} failed; see {paths().logs / (name + '.log')}")
 
 
 def health() -> dict[str, str]:
@@ -448,21 +484,15 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 def _stop_group(name: str, timeout: float = 20) -> None:
     pid = running_pid(name)
     if pid is not None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         if not _wait_gone(pid, timeout):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             _wait_gone(pid, 5)
         # LocalExecutor workers ignore SIGTERM: make sure the whole group is gone.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     _pidfile(name).unlink(missing_ok=True)
 
 
@@ -478,10 +508,8 @@ def down() -> list[int]:
     _stop_group("warehouse")
     stragglers = [pid for pid in _descendants_by_marker(p.home) if _alive(pid)]
     for pid in stragglers:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     return stragglers
 
 

@@ -14,7 +14,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +41,20 @@ def sql_params() -> dict[str, Any]:
     return {"database": ident(s.database), **{k: ident(v) for k, v in s.schemas.items()}}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(path: str) -> Any:
     import jinja2
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.globals["bind"] = bind
     return env.from_string(Path(path).read_text())
+
+
+def bind(name: str) -> str:
+    """``{{ bind('partition') }}`` in a SQL file: a bind parameter, filled by the driver."""
+    if not name.isidentifier():
+        raise ValueError(f"bad bind parameter name {name!r}")
+    return f"%({name})s"
 
 
 def render_sql(name: str, **params: Any) -> str:

@@ -33,7 +33,7 @@ def ensure_certificate(tls_dir: Path, hostnames: tuple[str, ...] = ("localhost",
         return cert_path
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "flights-elt embedded warehouse")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     alt_names: list[x509.GeneralName] = [x509.DNSName(h) for h in hostnames]
     alt_names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
     cert = (

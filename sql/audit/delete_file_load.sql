@@ -1,2 +1,2 @@
 delete from {{ params.database }}.{{ params.audit }}.FILE_LOADS
-where source = %(source)s and partition_key = %(partition_key)s
+where source = {{ bind('source') }} and partition_key = {{ bind('partition_key') }}

@@ -3,6 +3,10 @@ insert into {{ params.database }}.{{ params.audit }}.FILE_LOADS (
     run_id, loaded_at
 )
 values (
-    %(source)s, %(partition_key)s, %(source_file)s, %(batch_id)s, %(rows_in_file)s,
-    %(rows_loaded)s, %(rows_quarantined)s, %(run_id)s, current_timestamp()
+    {{ bind('source') }},
+    {{ bind('partition_key') }},
+    {{ bind('source_file') }},
+    {{ bind('batch_id') }},
+    {{ bind('rows_in_file') }},
+    {{ bind('rows_loaded') }}, {{ bind('rows_quarantined') }}, {{ bind('run_id') }}, current_timestamp()
 )

@@ -1,3 +1,5 @@
-select batch_id, rows_loaded
+select
+    batch_id,
+    rows_loaded
 from {{ params.database }}.{{ params.audit }}.FILE_LOADS
-where source = %(source)s and partition_key = %(partition_key)s
+where source = {{ bind('source') }} and partition_key = {{ bind('partition_key') }}

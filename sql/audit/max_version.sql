@@ -1,3 +1,3 @@
 select coalesce(max(version), 0)
 from {{ params.database }}.{{ params.audit }}.PUBLICATIONS
-where mart = %(mart)s
+where mart = {{ bind('mart') }}

@@ -1,3 +1,3 @@
 select max(version)
 from {{ params.database }}.{{ params.audit }}.PUBLICATIONS
-where mart = %(mart)s and status = 'published'
+where mart = {{ bind('mart') }} and status = 'published'

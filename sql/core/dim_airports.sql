@@ -13,17 +13,19 @@ using (
     where faa is not null
     group by 1
 ) as source
-on target.faa = source.faa
-when matched then update set
-    airport_name = source.airport_name,
-    lat = source.lat,
-    lon = source.lon,
-    alt = source.alt,
-    tz = source.tz,
-    dst = source.dst,
-    tzone = source.tzone
-when not matched then insert (faa, airport_name, lat, lon, alt, tz, dst, tzone)
-values (
-    source.faa, source.airport_name, source.lat, source.lon, source.alt, source.tz,
-    source.dst, source.tzone
-)
+    on target.faa = source.faa
+when matched then
+    update set
+        airport_name = source.airport_name,
+        lat = source.lat,
+        lon = source.lon,
+        alt = source.alt,
+        tz = source.tz,
+        dst = source.dst,
+        tzone = source.tzone
+when not matched then
+    insert (faa, airport_name, lat, lon, alt, tz, dst, tzone)
+    values (
+        source.faa, source.airport_name, source.lat, source.lon, source.alt, source.tz,
+        source.dst, source.tzone
+    )

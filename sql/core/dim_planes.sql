@@ -13,15 +13,16 @@ using (
     where tailnum is not null
     group by 1
 ) as source
-on target.tailnum = source.tailnum
-when matched then update set
-    year_built = source.year_built,
-    aircraft_type = source.aircraft_type,
-    manufacturer = source.manufacturer,
-    model = source.model,
-    engines = source.engines,
-    seats = source.seats,
-    engine = source.engine
+    on target.tailnum = source.tailnum
+when matched then
+    update set
+        year_built = source.year_built,
+        aircraft_type = source.aircraft_type,
+        manufacturer = source.manufacturer,
+        model = source.model,
+        engines = source.engines,
+        seats = source.seats,
+        engine = source.engine
 when not matched then insert (
     tailnum, year_built, aircraft_type, manufacturer, model, engines, seats, engine
 )

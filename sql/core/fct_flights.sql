@@ -4,12 +4,12 @@ with
 
 flights as (
     select * from {{ params.database }}.{{ params.staging }}.STG_FLIGHTS
-    where flight_date = %(partition)s
+    where flight_date = {{ bind('partition') }}
 ),
 
 weather as (
     select * from {{ params.database }}.{{ params.staging }}.STG_WEATHER
-    where observation_date = %(partition)s
+    where observation_date = {{ bind('partition') }}
 )
 
 select

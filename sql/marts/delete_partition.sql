@@ -1,2 +1,2 @@
 delete from {{ params.database }}.{{ params.versions }}.{{ params.table }}
-where flight_date = %(partition)s
+where flight_date = {{ bind('partition') }}

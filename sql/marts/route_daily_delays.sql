@@ -5,7 +5,7 @@ with
 
 flights as (
     select * from {{ params.database }}.{{ params.core }}.FCT_FLIGHTS
-    where flight_date = %(partition)s
+    where flight_date = {{ bind('partition') }}
 ),
 
 airports as (

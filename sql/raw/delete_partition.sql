@@ -1,2 +1,2 @@
 delete from {{ params.database }}.{{ params.schema }}.{{ params.table }}
-where _partition = %(partition)s
+where _partition = {{ bind('partition') }}

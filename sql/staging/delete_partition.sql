@@ -1,2 +1,2 @@
 delete from {{ params.database }}.{{ params.schema }}.{{ params.table }}
-where {{ params.partition_column }} = %(partition)s
+where {{ params.partition_column }} = {{ bind('partition') }}

@@ -4,7 +4,7 @@ with
 
 source as (
     select * from {{ params.database }}.{{ params.raw }}.WEATHER
-    where _partition = %(partition)s
+    where _partition = {{ bind('partition') }}
 ),
 
 deduplicated as (

@@ -4,14 +4,16 @@ import json
 from pathlib import Path
 
 import pytest
-
 from flights_elt import landing, settings_loader
 from flights_elt.config import PROJECT_ROOT
 
 
 def test_days_is_inclusive():
     assert list(landing.days("2013-01-30", "2013-02-02")) == [
-        "2013-01-30", "2013-01-31", "2013-02-01", "2013-02-02",
+        "2013-01-30",
+        "2013-01-31",
+        "2013-02-01",
+        "2013-02-02",
     ]
     with pytest.raises(ValueError):
         list(landing.days("2013-01-02", "2013-01-01"))
@@ -46,6 +48,17 @@ def test_settings_reader_handles_astro_format(tmp_path: Path):
     spec = settings_loader.read(f)
     assert [c["conn_id"] for c in spec["connections"]] == ["x"]
     assert json.loads(settings_loader.connection_uri_env(f)["AIRFLOW_CONN_X"]) == {
-        "conn_type": "http", "host": "h", "extra": {"a": 1},
+        "conn_type": "http",
+        "host": "h",
+        "extra": {"a": 1},
     }
     assert spec["pools"][0]["pool_slot"] == 2
+
+
+def test_settings_values_expand_environment_variables(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ELT_WAREHOUSE_PORT", "18443")
+    env = settings_loader.connection_uri_env(PROJECT_ROOT / "airflow_settings.yaml")
+    assert json.loads(env["AIRFLOW_CONN_SNOWFLAKE_WAREHOUSE"])["extra"]["port"] == 18443
+    monkeypatch.delenv("ELT_WAREHOUSE_PORT")
+    env = settings_loader.connection_uri_env(PROJECT_ROOT / "airflow_settings.yaml")
+    assert json.loads(env["AIRFLOW_CONN_SNOWFLAKE_WAREHOUSE"])["extra"]["port"] == 8443

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from flights_elt.loaders import BadFileError, parse
 from flights_elt.spec import FLIGHTS
 
@@ -79,7 +78,7 @@ def test_truncated_last_row_is_quarantined():
     ],
 )
 def test_file_level_defects_stop_with_a_clear_error(data: bytes, message: str):
-    with pytest.raises(BadFileError, match="flights/2013-01-05.csv") as err:
+    with pytest.raises(BadFileError, match=r"flights/2013-01-05\.csv") as err:
         parse(data, FLIGHTS, "2013-01-05", "flights/2013-01-05.csv")
     assert message in str(err.value)
 

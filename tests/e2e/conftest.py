@@ -1,0 +1,71 @@
+"""A whole embedded stack (warehouse emulator, embedded PostgreSQL, Airflow processes) on free
+ports and its own ELT_HOME, started with `elt up` and stopped with `elt down`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import BIN, free_port
+
+
+class Stack:
+    def __init__(self, home: Path, env: dict[str, str]) -> None:
+        self.home = home
+        self.env = env
+
+    def elt(self, *args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
+        out = subprocess.run([str(BIN / "elt"), *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and out.returncode != 0:
+            raise AssertionError(f"elt {' '.join(args)} exited {out.returncode}:\n{out.stdout}\n{out.stderr[-4000:]}")
+        return out
+
+    def query(self, sql: str) -> list[list[str]]:
+        lines = self.elt("query", sql).stdout.strip().splitlines()
+        return [line.split(",") for line in lines[1:]]
+
+
+def stack_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW__", "ELT_"))}
+    env.update(
+        ELT_HOME=str(home),
+        ELT_API_PORT=str(free_port()),
+        ELT_WAREHOUSE_PORT=str(free_port()),
+        ELT_SCHEDULER_HEALTH_PORT=str(free_port()),
+        PYTHONWARNINGS="ignore",
+    )
+    env.update(extra)
+    return env
+
+
+def surviving_processes(home: Path) -> list[int]:
+    needle = f"ELT_STACK_HOME={home}".encode()
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if stat != "Z":
+                        alive.append(int(entry.name))
+            except OSError:
+                continue
+    return alive
+
+
+@pytest.fixture(scope="session")
+def embedded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    home = tmp_path_factory.mktemp("e2e")
+    os.chmod(home.parent, 0o755)
+    stack = Stack(home, stack_env(home))
+    try:
+        stack.elt("up", timeout=600)
+        yield stack
+    finally:
+        stack.elt("down", check=False, timeout=120)
+        leftover = surviving_processes(home)
+        assert leftover == [], f"`elt down` left processes behind: {leftover}"
