@@ -10,6 +10,10 @@ keys on `dag_run.partition_key`.
 partition in `STAGING.STG_FLIGHTS`, `STAGING.STG_WEATHER` and `CORE.FCT_FLIGHTS` (delete +
 insert in one transaction each; idempotent).
 
+**Gates.** SQL checks on `CORE.FCT_FLIGHTS` (keys, reconciliation with RAW, carriers in
+`DIM_CARRIERS`) and the Soda scan of `checks/core/` (destinations and tail numbers missing
+from the references are warnings: they are real defects of the 2013 data).
+
 **What it emits.** `core.fct_flights` for the key, after the CORE gates passed; that triggers
 `publish`.
 """
@@ -18,7 +22,9 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
 from flights_elt import assets
+from flights_elt.alerts import dag_failure_alert
 from flights_elt.dag_defaults import START_DATE, default_args, partition_key
+from flights_elt.gates import sql_check_tasks
 
 with DAG(
     dag_id="transform",
@@ -27,6 +33,7 @@ with DAG(
     catchup=False,
     max_active_runs=4,
     default_args=default_args(),
+    on_failure_callback=dag_failure_alert,
     doc_md=__doc__,
     tags=["flights", "transform", "core"],
 ):
@@ -37,6 +44,12 @@ with DAG(
 
         return transform_partition(partition_key(context))
 
+    @task(retries=0)
+    def scan_core(**context) -> dict:
+        from flights_elt.gates import scan_layer
+
+        return scan_layer("core", context)
+
     @task(outlets=list(assets.CORE_ASSETS))
     def emit_core_assets(counts: dict, **context) -> None:
         context["outlet_events"][assets.CORE_FCT_FLIGHTS].extra = {
@@ -44,4 +57,6 @@ with DAG(
             "rows": counts["FCT_FLIGHTS"],
         }
 
-    emit_core_assets(build_core_models())
+    counts = build_core_models()
+    gates = [*sql_check_tasks("core"), scan_core()]
+    counts >> gates >> emit_core_assets(counts)

@@ -24,7 +24,7 @@ def _claim_stdout() -> None:
 
 
 def _out(*args: object) -> None:
-    _out(*args, file=OUT)
+    print(*args, file=OUT)
 
 
 def _cmd_up(args: argparse.Namespace) -> int:

@@ -18,8 +18,11 @@ PARTITION_KEY_FORMAT = "%Y-%m-%d"
 
 
 def default_args() -> dict[str, Any]:
+    from flights_elt.alerts import task_failure_alert
+
     return {
         "owner": OWNER,
+        "on_failure_callback": task_failure_alert,
         # Transient failures (connection drops, warehouse timeouts) are retried with backoff;
         # data-quality gate tasks override this with retries=0: a failed check is not retried.
         "retries": 2,

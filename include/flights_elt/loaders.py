@@ -127,6 +127,14 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
             out = num.notna() & ((num < lo) | (num > hi))
             flag(out, "out_of_range", f"{col.name} outside [{col.min}, {col.max}]: " + num.astype(str))
             typed[col.name] = num
+        elif col.type == "TIMESTAMP_NTZ":
+            ts = pd.to_datetime(s, errors="coerce", utc=True, format="ISO8601")
+            flag(
+                s.notna() & ts.isna(),
+                "wrong_type",
+                col.name + " is not a timestamp: '" + s.fillna("").astype(str) + "'",
+            )
+            typed[col.name] = ts.dt.tz_localize(None).astype("datetime64[us]")
         else:
             typed[col.name] = s
         if not col.nullable and col.name not in table.key:
@@ -146,6 +154,8 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
             accepted[col.name] = values.astype("Int64")
         elif col.type == "FLOAT":
             accepted[col.name] = values.astype("float64")
+        elif col.type == "TIMESTAMP_NTZ":
+            accepted[col.name] = values
         else:
             accepted[col.name] = values.astype(object)
 

@@ -42,10 +42,13 @@ def ensure_objects(wh: Warehouse) -> None:
         cols = [{"name": c.name, "type": c.type} for c in table.columns]
         wh.run_file("raw/create_table", table=table.name, columns=cols)
         wh.run_file("raw/create_quarantine_table", table=table.name, columns=cols)
-    for name in ("file_loads", "publications"):
+    for name in ("file_loads", "publications", "check_results"):
         wh.run_file(f"audit/create_{name}")
     for model in MODELS:
         wh.run_file(f"{model.schema_key}/create_{model.name.lower()}")
+    from flights_elt.publish import ensure_initial_versions
+
+    ensure_initial_versions(wh)
 
 
 def transform_partition(wh: Warehouse, partition: str) -> dict[str, int]:

@@ -49,3 +49,15 @@ def discard_marts(built: dict[str, dict[str, Any]], partition: str, run_id: str)
     with Warehouse() as wh:
         for name, info in built.items():
             publish.discard(wh, publish.mart(name), int(info["version"]), partition, run_id)
+
+
+def mart_scan_variables(built: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Soda variables naming each new version table and the view it is about to replace."""
+    from flights_elt.config import settings
+
+    s = settings()
+    out: dict[str, str] = {}
+    for name, info in built.items():
+        out[f"{name}_TABLE"] = str(info["table"])
+        out[f"{name}_VIEW"] = f"{s.database}.{s.schemas['marts']}.{name}"
+    return out

@@ -51,6 +51,16 @@ def mart(name: str) -> Mart:
     raise KeyError(name)
 
 
+def ensure_initial_versions(wh: Warehouse) -> None:
+    """Publish an empty version 0 of every mart once, so the consumer views always exist."""
+    for m in MARTS:
+        if published_version(wh, m) is not None:
+            continue
+        table = m.version_table(0)
+        wh.run_file(f"marts/create_{m.name.lower()}", schema=_schema("versions"), table=table)
+        switch(wh, m, 0, "", "setup")
+
+
 def published_version(wh: Warehouse, m: Mart) -> int | None:
     v = wh.scalar(_sql("audit/published_version"), {"mart": m.name})
     return int(v) if v is not None else None

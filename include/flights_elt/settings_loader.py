@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from airflow.sdk import Connection, Variable
 
 _VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
@@ -69,7 +68,8 @@ def _connection_dict(c: dict[str, Any]) -> dict[str, Any]:
 
 def load(path: Path) -> dict[str, int]:
     """Upsert everything in the file into the metadata DB; returns counts."""
-    from airflow.models import Pool
+    # The ORM models, not the task SDK's read-only ones: this writes to the metadata DB.
+    from airflow.models import Connection, Pool, Variable
     from airflow.utils.session import create_session
 
     spec = read(path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Column:
     name: str  # upper-case warehouse identifier; the landing file uses the lower-case form
-    type: str  # Snowflake type in RAW: INTEGER, FLOAT, VARCHAR, TIMESTAMP_NTZ
+    type: str  # Snowflake type in RAW: INTEGER, FLOAT, VARCHAR, TIMESTAMP_NTZ (UTC)
     nullable: bool = True
     min: float | None = None  # plausible range; a value outside it quarantines the row
     max: float | None = None
@@ -58,6 +58,10 @@ def _str(name: str, nullable: bool = True) -> Column:
     return Column(name, "VARCHAR", nullable)
 
 
+def _ts(name: str, nullable: bool = True) -> Column:
+    return Column(name, "TIMESTAMP_NTZ", nullable)
+
+
 FLIGHTS = SourceTable(
     name="FLIGHTS",
     landing_prefix="flights",
@@ -83,7 +87,7 @@ FLIGHTS = SourceTable(
         _float("DISTANCE", 1, 10000),
         _int("HOUR", False, 0, 23),
         _int("MINUTE", False, 0, 59),
-        _str("TIME_HOUR", False),
+        _ts("TIME_HOUR", False),
     ),
     key=("CARRIER", "FLIGHT", "ORIGIN", "SCHED_DEP_TIME"),
 )
@@ -109,7 +113,7 @@ WEATHER = SourceTable(
         _float("PRECIP", 0, 20),
         _float("PRESSURE", 850, 1100),
         _float("VISIB", 0, 100),
-        _str("TIME_HOUR", False),
+        _ts("TIME_HOUR", False),
     ),
     # The source repeats three (origin, hour) readings around the DST change; staging dedupes.
     key=("ORIGIN", "HOUR"),

@@ -101,3 +101,9 @@ def test_columns_in_another_order_are_matched_by_name():
     data = ",".join(reversed(cols)) + "\n" + ",".join(reversed(vals)) + "\n"
     parsed = parse(data.encode(), FLIGHTS, "2013-01-05")
     assert parsed.accepted.iloc[0]["CARRIER"] == "UA" and parsed.accepted.iloc[0]["FLIGHT"] == 1545
+
+
+def test_timestamps_are_parsed_as_utc_and_bad_ones_quarantined():
+    parsed = _parse(ROW + ROW.replace("2013-01-05T10:00:00Z", "yesterday").replace(",1545,", ",1546,"))
+    assert str(parsed.accepted["TIME_HOUR"].iloc[0]) == "2013-01-05 10:00:00"
+    assert parsed.quarantined["_RULE"].tolist() == ["wrong_type"]

@@ -1,0 +1,180 @@
+"""Structural checks for Airflow's SQLColumnCheckOperator / SQLTableCheckOperator, as data.
+
+One entry per (layer, table). ``columns`` is the operator's ``column_mapping``; ``table`` is
+its ``checks`` with one extra key the project adds, ``observed``: an aggregate whose value is
+recorded in AUDIT.CHECK_RESULTS (and named in alerts) next to the boolean outcome. All are
+``fail`` severity: they guard structure, and a failure stops the hop. Tables are written with
+``{database}`` / ``{versions}`` placeholders resolved from config when the DAG is built, and
+every check is scoped to the partition through the operator's ``partition_clause``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TableChecks:
+    name: str  # short name, used in task ids: check_<layer>_<name>
+    table: str  # "{database}.RAW.FLIGHTS"; may be an Airflow template (mart versions)
+    partition_column: str
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    table_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _not_null(*cols: str) -> dict[str, dict[str, Any]]:
+    return {c: {"null_check": {"equal_to": 0}} for c in cols}
+
+
+FLIGHT_KEY = "concat_ws('|', CARRIER, FLIGHT, ORIGIN, SCHED_DEP_TIME)"
+
+RAW = (
+    TableChecks(
+        name="flights",
+        table="{database}.RAW.FLIGHTS",
+        partition_column="_PARTITION",
+        columns={
+            **_not_null("CARRIER", "FLIGHT", "ORIGIN", "SCHED_DEP_TIME", "_BATCH_ID"),
+            "MONTH": {"min": {"geq_to": 1}, "max": {"leq_to": 12}},
+            "DISTANCE": {"min": {"greater_than": 0}},
+        },
+        table_checks={
+            "row_count_positive": {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"},
+            "flight_key_unique": {
+                "check_statement": f"COUNT(*) = COUNT(DISTINCT {FLIGHT_KEY})",
+                "observed": f"COUNT(*) - COUNT(DISTINCT {FLIGHT_KEY})",
+            },
+            "rows_in_partition": {
+                "check_statement": "SUM(CASE WHEN DATE_FROM_PARTS(YEAR, MONTH, DAY) = _PARTITION "
+                "THEN 0 ELSE 1 END) = 0",
+                "observed": "SUM(CASE WHEN DATE_FROM_PARTS(YEAR, MONTH, DAY) = _PARTITION THEN 0 ELSE 1 END)",
+            },
+        },
+    ),
+    TableChecks(
+        name="weather",
+        table="{database}.RAW.WEATHER",
+        partition_column="_PARTITION",
+        columns={**_not_null("ORIGIN", "HOUR"), "HOUR": {"null_check": {"equal_to": 0}, "max": {"leq_to": 23}}},
+        table_checks={
+            "row_count_positive": {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"},
+        },
+    ),
+    TableChecks(
+        name="file_loads",
+        table="{database}.AUDIT.FILE_LOADS",
+        partition_column="PARTITION_KEY",
+        table_checks={
+            # Nothing lost: every line of the file is either in RAW or in QUARANTINE.
+            "file_rows_accounted_for": {
+                "check_statement": "SUM(ROWS_IN_FILE) = SUM(ROWS_LOADED + ROWS_QUARANTINED)",
+                "observed": "SUM(ROWS_IN_FILE) - SUM(ROWS_LOADED + ROWS_QUARANTINED)",
+            },
+            # A file where more than 5% of rows are rejected is broken, not merely dirty.
+            "quarantine_share_below_5pct": {
+                "check_statement": "SUM(ROWS_QUARANTINED) <= 0.05 * SUM(ROWS_IN_FILE)",
+                "observed": "SUM(ROWS_QUARANTINED) / NULLIF(SUM(ROWS_IN_FILE), 0)",
+            },
+        },
+    ),
+)
+
+CORE = (
+    TableChecks(
+        name="fct_flights",
+        table="{database}.CORE.FCT_FLIGHTS",
+        partition_column="FLIGHT_DATE",
+        columns={
+            **_not_null("FLIGHT_DATE", "CARRIER", "FLIGHT", "ORIGIN", "DEST", "IS_CANCELLED", "IS_ON_TIME"),
+            "DISTANCE": {"min": {"greater_than": 0}},
+        },
+        table_checks={
+            "row_count_positive": {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"},
+            "flight_key_unique": {
+                "check_statement": f"COUNT(*) = COUNT(DISTINCT {FLIGHT_KEY})",
+                "observed": f"COUNT(*) - COUNT(DISTINCT {FLIGHT_KEY})",
+            },
+            "reconciles_with_raw": {
+                "check_statement": "COUNT(*) = (SELECT COUNT(*) FROM {database}.RAW.FLIGHTS "
+                "WHERE _PARTITION = '{{{{ dag_run.partition_key }}}}')",
+                "observed": "COUNT(*) - (SELECT COUNT(*) FROM {database}.RAW.FLIGHTS "
+                "WHERE _PARTITION = '{{{{ dag_run.partition_key }}}}')",
+            },
+            "carriers_in_dim_carriers": {
+                "check_statement": "SUM(CASE WHEN CARRIER IN (SELECT CARRIER FROM {database}.CORE.DIM_CARRIERS) "
+                "THEN 0 ELSE 1 END) = 0",
+                "observed": "SUM(CASE WHEN CARRIER IN (SELECT CARRIER FROM {database}.CORE.DIM_CARRIERS) "
+                "THEN 0 ELSE 1 END)",
+            },
+        },
+    ),
+)
+
+MART_TABLE = "{database}.{versions}.{{{{ ti.xcom_pull(task_ids='build_mart_versions')['%s']['table'] }}}}"
+
+MARTS = (
+    TableChecks(
+        name="carrier_daily_performance",
+        table=MART_TABLE % "CARRIER_DAILY_PERFORMANCE",
+        partition_column="FLIGHT_DATE",
+        columns={
+            **_not_null("FLIGHT_DATE", "CARRIER", "FLIGHTS", "CANCELLED", "ON_TIME_RATE"),
+            "ON_TIME_RATE": {"null_check": {"equal_to": 0}, "min": {"geq_to": 0}, "max": {"leq_to": 1}},
+            "FLIGHTS": {"null_check": {"equal_to": 0}, "min": {"greater_than": 0}},
+        },
+        table_checks={
+            "flights_reconcile_with_core": {
+                "check_statement": "SUM(FLIGHTS) = (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
+                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
+                "observed": "SUM(FLIGHTS) - (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
+                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
+            },
+            "cancelled_reconcile_with_core": {
+                "check_statement": "SUM(CANCELLED) = (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
+                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}' AND IS_CANCELLED)",
+                "observed": "SUM(CANCELLED) - (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
+                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}' AND IS_CANCELLED)",
+            },
+            "cancelled_within_flights": {
+                "check_statement": "SUM(CASE WHEN CANCELLED <= FLIGHTS THEN 0 ELSE 1 END) = 0",
+                "observed": "SUM(CASE WHEN CANCELLED <= FLIGHTS THEN 0 ELSE 1 END)",
+            },
+        },
+    ),
+    TableChecks(
+        name="route_daily_delays",
+        table=MART_TABLE % "ROUTE_DAILY_DELAYS",
+        partition_column="FLIGHT_DATE",
+        columns=_not_null("FLIGHT_DATE", "ORIGIN", "DEST", "FLIGHTS", "CANCELLED"),
+        table_checks={
+            "flights_reconcile_with_core": {
+                "check_statement": "SUM(FLIGHTS) = (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
+                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
+                "observed": "SUM(FLIGHTS) - (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
+                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
+            },
+        },
+    ),
+)
+
+LAYERS = {"raw": RAW, "core": CORE, "marts": MARTS}
+
+
+def resolve(checks: TableChecks, database: str, versions: str) -> TableChecks:
+    """Fill the config placeholders ({database}, {versions}); Airflow templates stay."""
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.format(database=database, versions=versions)
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return value
+
+    return TableChecks(
+        name=checks.name,
+        table=fill(checks.table),
+        partition_column=checks.partition_column,
+        columns={c: {k: dict(v) for k, v in m.items()} for c, m in checks.columns.items()},
+        table_checks=fill(checks.table_checks),
+    )
