@@ -19,8 +19,8 @@ daily as (
         carrier,
         count(*) as flights,
         sum(case when is_cancelled then 1 else 0 end) as cancelled,
-        avg(dep_delay) as avg_dep_delay,
-        avg(arr_delay) as avg_arr_delay,
+        avg(cast(dep_delay as number(18, 5))) as avg_dep_delay,
+        avg(cast(arr_delay as number(18, 5))) as avg_arr_delay,
         sum(case when is_on_time then 1 else 0 end) / count(*) as on_time_rate
     from flights
     group by flight_date, carrier

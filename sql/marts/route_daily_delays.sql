@@ -1,4 +1,5 @@
 -- Daily delays per route, with the weather at the origin at scheduled departure.
+-- Averages are taken over exact decimals so that reruns give bit-identical results.
 -- DEST_NAME is null for destinations missing from the airports reference (BQN, SJU, STT, PSE).
 insert into {{ params.database }}.{{ params.schema }}.{{ params.table }}
 with
@@ -19,11 +20,11 @@ routes as (
         dest,
         count(*) as flights,
         sum(case when is_cancelled then 1 else 0 end) as cancelled,
-        avg(dep_delay) as avg_dep_delay,
-        avg(arr_delay) as avg_arr_delay,
+        avg(cast(dep_delay as number(18, 5))) as avg_dep_delay,
+        avg(cast(arr_delay as number(18, 5))) as avg_arr_delay,
         max(arr_delay) as max_arr_delay,
-        avg(origin_wind_speed) as avg_origin_wind_speed,
-        avg(origin_visib) as avg_origin_visib
+        avg(cast(origin_wind_speed as number(18, 5))) as avg_origin_wind_speed,
+        avg(cast(origin_visib as number(18, 5))) as avg_origin_visib
     from flights
     group by flight_date, origin, dest
 )

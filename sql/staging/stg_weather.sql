@@ -12,7 +12,7 @@ deduplicated as (
     from source
     qualify row_number() over (
         partition by origin, hour
-        order by time_hour, temp
+        order by time_hour, temp, dewp, humid, wind_dir, wind_speed, wind_gust, precip, pressure, visib
     ) = 1
 )
 

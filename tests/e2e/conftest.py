@@ -3,6 +3,7 @@ ports and its own ELT_HOME, started with `elt up` and stopped with `elt down`.""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import BIN, free_port
+from tests.receivers import SmtpReceiver, WebhookReceiver
 
 
 class Stack:
@@ -23,6 +25,10 @@ class Stack:
         if check and out.returncode != 0:
             raise AssertionError(f"elt {' '.join(args)} exited {out.returncode}:\n{out.stdout}\n{out.stderr[-4000:]}")
         return out
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
 
     def query(self, sql: str) -> list[list[str]]:
         lines = self.elt("query", sql).stdout.strip().splitlines()
@@ -58,10 +64,42 @@ def surviving_processes(home: Path) -> list[int]:
 
 
 @pytest.fixture(scope="session")
-def embedded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpReceiver]:
+    with SmtpReceiver() as receiver:
+        yield receiver
+
+
+def alert_env(webhook: WebhookReceiver, smtp: SmtpReceiver) -> dict[str, str]:
+    """Alert channels as a user would configure them: connections and a variable, by environment."""
+    return {
+        "AIRFLOW_CONN_SLACK_ALERTS": json.dumps(
+            {"conn_type": "slackwebhook", "host": f"http://127.0.0.1:{webhook.port}", "password": "/services/T0/B0/x"}
+        ),
+        "AIRFLOW_CONN_SMTP_ALERTS": json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "extra": {"disable_tls": True, "disable_ssl": True, "from_email": "alerts@flights.test"},
+            }
+        ),
+        "AIRFLOW_VAR_ALERT_EMAIL_TO": "oncall@flights.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def embedded_stack(
+    tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, smtp: SmtpReceiver
+) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("e2e")
     os.chmod(home.parent, 0o755)
-    stack = Stack(home, stack_env(home))
+    stack = Stack(home, stack_env(home, **alert_env(webhook, smtp)))
     try:
         stack.elt("up", timeout=600)
         yield stack

@@ -1,0 +1,74 @@
+"""Bad data stops at the hop where it appears, through the real scheduler, and people are told."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flights_elt import landing
+
+pytestmark = pytest.mark.e2e
+BAD_DAY, NEXT_DAY = "2013-02-01", "2013-02-02"
+
+
+def wait_for(predicate, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def corrupt_with_duplicates_and_null_carriers(path) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    nulled = [r.replace(",AA,", ",,", 1) for r in rows[:5]]  # five flights lose their carrier
+    path.write_text(header + "".join(nulled + rows[5:] + rows[10:20]))  # and ten are delivered twice
+
+
+def test_defective_day_stops_before_marts_alerts_and_next_day_publishes(embedded_stack, webhook, smtp):
+    embedded_stack.elt("seed", "--start", BAD_DAY, "--end", NEXT_DAY)
+    bad_file = embedded_stack.landing / "flights" / f"{BAD_DAY}.csv"
+    corrupt_with_duplicates_and_null_carriers(bad_file)
+    landed = bad_file.read_bytes()
+
+    out = embedded_stack.elt("run", "--start", BAD_DAY, "--end", BAD_DAY, "--no-seed", check=False)
+    assert out.returncode != 0, out.stdout
+    assert "failed in ingest" in out.stdout
+
+    # Nothing of that day reached CORE or MARTS; the landing file is untouched.
+    assert embedded_stack.query(
+        f"select count(*) from FLIGHTS.MARTS.CARRIER_DAILY_PERFORMANCE where flight_date = '{BAD_DAY}'"
+    ) == [["0"]]
+    assert embedded_stack.query(f"select count(*) from FLIGHTS.CORE.FCT_FLIGHTS where flight_date = '{BAD_DAY}'") == [
+        ["0"]
+    ]
+    assert bad_file.read_bytes() == landed
+
+    # AUDIT holds the failures with their observed values.
+    failed = embedded_stack.query(
+        "select check_name, observed_value from FLIGHTS.AUDIT.CHECK_RESULTS "
+        f"where partition_key = '{BAD_DAY}' and outcome = 'fail' order by check_name"
+    )
+    by_name = dict((name, value) for name, value in failed)
+    assert by_name["CARRIER.null_check"] == "5"
+    assert by_name["flight_key_unique"] == "10"
+    assert "carrier is never null" in by_name and "flight key is unique within the partition" in by_name
+
+    # Both alert channels received a message naming the failed check and its observed value.
+    assert wait_for(lambda: any("CARRIER.null_check" in t for t in webhook.texts())), webhook.texts()
+    slack = next(t for t in webhook.texts() if "CARRIER.null_check" in t)
+    assert BAD_DAY in slack and "observed 5" in slack and "ingest" in slack
+    assert wait_for(lambda: any("CARRIER.null_check" in b for b in smtp.bodies())), smtp.bodies()
+    assert all(m["to"] == ["oncall@flights.test"] for m in smtp.messages)
+
+    # A clean day after the bad one still publishes, with the right counts.
+    embedded_stack.elt("run", "--start", NEXT_DAY, "--end", NEXT_DAY, "--no-seed")
+    src = landing.source_frame("flights")
+    day = src[(src.month == "2") & (src.day == "2")]
+    rows = embedded_stack.query(
+        "select sum(flights), sum(cancelled) from FLIGHTS.MARTS.CARRIER_DAILY_PERFORMANCE "
+        f"where flight_date = '{NEXT_DAY}'"
+    )
+    assert (int(float(rows[0][0])), int(float(rows[0][1]))) == (len(day), int((day.dep_time == "NA").sum()))
