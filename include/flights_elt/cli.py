@@ -150,6 +150,26 @@ def _cmd_warehouse_ping(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_soda_env(args: argparse.Namespace) -> int:
+    """Shell exports for running `soda scan` by hand against the configured warehouse."""
+    import shlex
+
+    from flights_elt import stack
+    from flights_elt.config import ensure_warehouse_ca, settings
+    from flights_elt.gates import ensure_soda_telemetry_off, soda_environment
+
+    ensure_soda_telemetry_off()
+    stack.apply_client_env()
+    ensure_warehouse_ca()
+    env = soda_environment()
+    env["SODA_SCHEMA"] = settings().schemas.get(args.layer.lower(), args.layer.upper())
+    if os.environ.get("REQUESTS_CA_BUNDLE"):
+        env["REQUESTS_CA_BUNDLE"] = os.environ["REQUESTS_CA_BUNDLE"]
+    for k, v in env.items():
+        _out(f"export {k}={shlex.quote(v)}")
+    return 0
+
+
 def _cmd_reset(args: argparse.Namespace) -> int:
     from flights_elt import stack
 
@@ -193,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("warehouse-ping", help="exit 0 when the warehouse port answers").set_defaults(
         func=_cmd_warehouse_ping
     )
+    s = sub.add_parser("soda-env", help="print shell exports for `soda scan` against the warehouse")
+    s.add_argument("layer", nargs="?", default="raw", help="raw, core or versions (the schema to scan)")
+    s.set_defaults(func=_cmd_soda_env)
     sub.add_parser("reset", help="delete all local state (stack must be down)").set_defaults(func=_cmd_reset)
     return p
 

@@ -64,3 +64,22 @@ class Settings:
 
 def settings() -> Settings:
     return Settings()
+
+
+def ensure_warehouse_ca() -> None:
+    """Trust the embedded warehouse's self-signed certificate when ``ELT_WAREHOUSE_CA_FILE`` names it.
+
+    Used where the process environment cannot be prepared before start (containers): writes
+    the system bundle plus that certificate once and points ``REQUESTS_CA_BUNDLE`` at it
+    before the first warehouse connection. An empty or unset variable changes nothing.
+    """
+    ca_file = os.environ.get("ELT_WAREHOUSE_CA_FILE", "").strip()
+    if not ca_file or os.environ.get("ELT_WAREHOUSE_CA_BUNDLE_DONE") == ca_file:
+        return
+    from flights_elt.warehouse_server import write_ca_bundle
+
+    bundle = Path(os.environ.get("TMPDIR", "/tmp")) / f"elt-ca-bundle-{os.getuid()}.pem"
+    write_ca_bundle(Path(ca_file), bundle)
+    os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
+    os.environ["SSL_CERT_FILE"] = str(bundle)
+    os.environ["ELT_WAREHOUSE_CA_BUNDLE_DONE"] = ca_file

@@ -22,7 +22,7 @@ from typing import Any
 from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, SQLTableCheckOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from flights_elt.config import CHECKS_DIR, WAREHOUSE_CONN_ID
+from flights_elt.config import CHECKS_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,7 @@ class AuditedSQLColumnCheckOperator(SQLColumnCheckOperator):
     ui_color = "#f3e5ab"
 
     def execute(self, context: Any) -> None:
+        ensure_warehouse_ca()
         try:
             super().execute(context)
         except Exception as e:
@@ -171,6 +172,7 @@ class AuditedSQLTableCheckOperator(SQLTableCheckOperator):
         # `checks` is templated (the observed expressions may use the partition key); rebuild
         # the operator's query from the rendered checks.
         self.sql = f"SELECT check_name, check_result FROM ({self._generate_sql_query()}) AS check_table"
+        ensure_warehouse_ca()
         try:
             super().execute(context)
         except Exception as e:
@@ -210,6 +212,24 @@ class AuditedSQLTableCheckOperator(SQLTableCheckOperator):
 # --------------------------------------------------------------------------- Soda
 
 
+def ensure_soda_telemetry_off() -> None:
+    """Soda reads its telemetry switch from ~/.soda/config.yml (not configuration.yml).
+
+    The machines this runs on are offline: without this, every CLI scan spends seconds
+    retrying the telemetry endpoint. In-process scans also call ``scan.disable_telemetry()``.
+    """
+    cfg = Path.home() / ".soda" / "config.yml"
+    try:
+        text = cfg.read_text() if cfg.exists() else ""
+        if "send_anonymous_usage_stats" not in text:
+            cfg.parent.mkdir(parents=True, exist_ok=True)
+            cfg.write_text(
+                text + ("\n" if text and not text.endswith("\n") else "") + "send_anonymous_usage_stats: false\n"
+            )
+    except OSError:
+        log.warning("could not write %s; Soda CLI telemetry stays on", cfg)
+
+
 def soda_environment(conn_id: str = WAREHOUSE_CONN_ID) -> dict[str, str]:
     """The variables checks/configuration.yml reads, taken from the Airflow warehouse connection."""
     from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
@@ -236,6 +256,7 @@ def soda_scan(
     """Run the SodaCL files of one layer (checks/<layer>/*.yml) and return their outcomes."""
     from soda.scan import Scan
 
+    ensure_warehouse_ca()
     os.environ.update(soda_environment())
     os.environ["SODA_SCHEMA"] = schema
     scan = Scan()

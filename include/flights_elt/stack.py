@@ -236,12 +236,40 @@ def _wait(what: str, ok, timeout: float, name: str | None = None) -> None:
     )
 
 
-def http_json(url: str, method: str = "GET", body: object | None = None, timeout: float = 10) -> object:
+_TOKEN: dict[str, str] = {}
+
+
+def _api_credentials() -> tuple[str, str] | None:
+    user = os.environ.get("ELT_API_USERNAME") or os.environ.get("_AIRFLOW_WWW_USER_USERNAME")
+    password = os.environ.get("ELT_API_PASSWORD") or os.environ.get("_AIRFLOW_WWW_USER_PASSWORD")
+    return (user, password) if user and password else None
+
+
+def _bearer(base: str) -> dict[str, str]:
+    """A JWT for the REST API when credentials are configured (production auth managers).
+
+    The embedded stack's all-admins simple auth manager needs none.
+    """
+    creds = _api_credentials()
+    if creds is None:
+        return {}
+    if base not in _TOKEN:
+        data = _request(f"{base}/auth/token", "POST", {"username": creds[0], "password": creds[1]}, 10, {})
+        _TOKEN[base] = data["access_token"]  # type: ignore[index]
+    return {"Authorization": f"Bearer {_TOKEN[base]}"}
+
+
+def _request(url: str, method: str, body: object | None, timeout: float, headers: dict[str, str]) -> object:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **headers})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(req, timeout=timeout) as resp:
         return json.loads(resp.read() or b"null")
+
+
+def http_json(url: str, method: str = "GET", body: object | None = None, timeout: float = 10) -> object:
+    base = url.split("/api/", 1)[0]
+    return _request(url, method, body, timeout, _bearer(base))
 
 
 # --------------------------------------------------------------------------- components
@@ -434,6 +462,9 @@ def up(timeout: float = 240) -> dict[str, object]:
     p = paths()
     for d in (p.home, p.logs, p.pids, p.airflow_home):
         d.mkdir(parents=True, exist_ok=True)
+    from flights_elt.gates import ensure_soda_telemetry_off
+
+    ensure_soda_telemetry_off()
     if settings().env == "embedded":
         start_warehouse()
     start_postgres()

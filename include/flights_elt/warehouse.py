@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flights_elt.config import SQL_DIR, WAREHOUSE_CONN_ID, settings
+from flights_elt.config import SQL_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca, settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,6 +71,7 @@ class Warehouse:
     def __init__(self, conn_id: str = WAREHOUSE_CONN_ID) -> None:
         from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
 
+        ensure_warehouse_ca()
         self.hook = SnowflakeHook(snowflake_conn_id=conn_id)
         self.conn = self.hook.get_conn()
         self.database = ident(settings().database)
