@@ -27,7 +27,22 @@ def _not_null(*cols: str) -> dict[str, dict[str, Any]]:
     return {c: {"null_check": {"equal_to": 0}} for c in cols}
 
 
+def _equal(left: str, right: str) -> dict[str, str]:
+    """A table check ``left = right``; the difference is the observed value."""
+    return {"check_statement": f"{left} = ({right})", "observed": f"{left} - ({right})"}
+
+
+def _none(condition: str) -> dict[str, str]:
+    """A table check that no row of the partition matches ``condition``; the count is observed."""
+    count = f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+    return {"check_statement": f"{count} = 0", "observed": count}
+
+
+KEY = "'{{{{ dag_run.partition_key }}}}'"  # rendered by Airflow: the run's partition
 FLIGHT_KEY = "concat_ws('|', CARRIER, FLIGHT, ORIGIN, SCHED_DEP_TIME)"
+ROW_COUNT_POSITIVE = {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"}
+KEY_UNIQUE = _equal("COUNT(*)", f"COUNT(DISTINCT {FLIGHT_KEY})")
+CORE_FLIGHTS = f"SELECT COUNT(*) FROM {{database}}.CORE.FCT_FLIGHTS WHERE FLIGHT_DATE = {KEY}"
 
 RAW = (
     TableChecks(
@@ -40,26 +55,20 @@ RAW = (
             "DISTANCE": {"min": {"greater_than": 0}},
         },
         table_checks={
-            "row_count_positive": {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"},
-            "flight_key_unique": {
-                "check_statement": f"COUNT(*) = COUNT(DISTINCT {FLIGHT_KEY})",
-                "observed": f"COUNT(*) - COUNT(DISTINCT {FLIGHT_KEY})",
-            },
-            "rows_in_partition": {
-                "check_statement": "SUM(CASE WHEN DATE_FROM_PARTS(YEAR, MONTH, DAY) = _PARTITION "
-                "THEN 0 ELSE 1 END) = 0",
-                "observed": "SUM(CASE WHEN DATE_FROM_PARTS(YEAR, MONTH, DAY) = _PARTITION THEN 0 ELSE 1 END)",
-            },
+            "row_count_positive": ROW_COUNT_POSITIVE,
+            "flight_key_unique": KEY_UNIQUE,
+            "rows_in_partition": _none("DATE_FROM_PARTS(YEAR, MONTH, DAY) <> _PARTITION"),
         },
     ),
     TableChecks(
         name="weather",
         table="{database}.RAW.WEATHER",
         partition_column="_PARTITION",
-        columns={**_not_null("ORIGIN", "HOUR"), "HOUR": {"null_check": {"equal_to": 0}, "max": {"leq_to": 23}}},
-        table_checks={
-            "row_count_positive": {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"},
+        columns={
+            "ORIGIN": {"null_check": {"equal_to": 0}},
+            "HOUR": {"null_check": {"equal_to": 0}, "max": {"leq_to": 23}},
         },
+        table_checks={"row_count_positive": ROW_COUNT_POSITIVE},
     ),
     TableChecks(
         name="file_loads",
@@ -67,10 +76,7 @@ RAW = (
         partition_column="PARTITION_KEY",
         table_checks={
             # Nothing lost: every line of the file is either in RAW or in QUARANTINE.
-            "file_rows_accounted_for": {
-                "check_statement": "SUM(ROWS_IN_FILE) = SUM(ROWS_LOADED + ROWS_QUARANTINED)",
-                "observed": "SUM(ROWS_IN_FILE) - SUM(ROWS_LOADED + ROWS_QUARANTINED)",
-            },
+            "file_rows_accounted_for": _equal("SUM(ROWS_IN_FILE)", "SUM(ROWS_LOADED + ROWS_QUARANTINED)"),
             # A file where more than 5% of rows are rejected is broken, not merely dirty.
             "quarantine_share_below_5pct": {
                 "check_statement": "SUM(ROWS_QUARANTINED) <= 0.05 * SUM(ROWS_IN_FILE)",
@@ -90,28 +96,18 @@ CORE = (
             "DISTANCE": {"min": {"greater_than": 0}},
         },
         table_checks={
-            "row_count_positive": {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"},
-            "flight_key_unique": {
-                "check_statement": f"COUNT(*) = COUNT(DISTINCT {FLIGHT_KEY})",
-                "observed": f"COUNT(*) - COUNT(DISTINCT {FLIGHT_KEY})",
-            },
-            "reconciles_with_raw": {
-                "check_statement": "COUNT(*) = (SELECT COUNT(*) FROM {database}.RAW.FLIGHTS "
-                "WHERE _PARTITION = '{{{{ dag_run.partition_key }}}}')",
-                "observed": "COUNT(*) - (SELECT COUNT(*) FROM {database}.RAW.FLIGHTS "
-                "WHERE _PARTITION = '{{{{ dag_run.partition_key }}}}')",
-            },
-            "carriers_in_dim_carriers": {
-                "check_statement": "SUM(CASE WHEN CARRIER IN (SELECT CARRIER FROM {database}.CORE.DIM_CARRIERS) "
-                "THEN 0 ELSE 1 END) = 0",
-                "observed": "SUM(CASE WHEN CARRIER IN (SELECT CARRIER FROM {database}.CORE.DIM_CARRIERS) "
-                "THEN 0 ELSE 1 END)",
-            },
+            "row_count_positive": ROW_COUNT_POSITIVE,
+            "flight_key_unique": KEY_UNIQUE,
+            "reconciles_with_raw": _equal(
+                "COUNT(*)", f"SELECT COUNT(*) FROM {{database}}.RAW.FLIGHTS WHERE _PARTITION = {KEY}"
+            ),
+            "carriers_in_dim_carriers": _none("CARRIER NOT IN (SELECT CARRIER FROM {database}.CORE.DIM_CARRIERS)"),
         },
     ),
 )
 
 MART_TABLE = "{database}.{versions}.{{{{ ti.xcom_pull(task_ids='build_mart_versions')['%s']['table'] }}}}"
+FLIGHTS_RECONCILE = _equal("SUM(FLIGHTS)", CORE_FLIGHTS)
 
 MARTS = (
     TableChecks(
@@ -119,27 +115,14 @@ MARTS = (
         table=MART_TABLE % "CARRIER_DAILY_PERFORMANCE",
         partition_column="FLIGHT_DATE",
         columns={
-            **_not_null("FLIGHT_DATE", "CARRIER", "FLIGHTS", "CANCELLED", "ON_TIME_RATE"),
+            **_not_null("FLIGHT_DATE", "CARRIER", "CANCELLED"),
             "ON_TIME_RATE": {"null_check": {"equal_to": 0}, "min": {"geq_to": 0}, "max": {"leq_to": 1}},
             "FLIGHTS": {"null_check": {"equal_to": 0}, "min": {"greater_than": 0}},
         },
         table_checks={
-            "flights_reconcile_with_core": {
-                "check_statement": "SUM(FLIGHTS) = (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
-                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
-                "observed": "SUM(FLIGHTS) - (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
-                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
-            },
-            "cancelled_reconcile_with_core": {
-                "check_statement": "SUM(CANCELLED) = (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
-                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}' AND IS_CANCELLED)",
-                "observed": "SUM(CANCELLED) - (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
-                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}' AND IS_CANCELLED)",
-            },
-            "cancelled_within_flights": {
-                "check_statement": "SUM(CASE WHEN CANCELLED <= FLIGHTS THEN 0 ELSE 1 END) = 0",
-                "observed": "SUM(CASE WHEN CANCELLED <= FLIGHTS THEN 0 ELSE 1 END)",
-            },
+            "flights_reconcile_with_core": FLIGHTS_RECONCILE,
+            "cancelled_reconcile_with_core": _equal("SUM(CANCELLED)", f"{CORE_FLIGHTS} AND IS_CANCELLED"),
+            "cancelled_within_flights": _none("CANCELLED > FLIGHTS"),
         },
     ),
     TableChecks(
@@ -147,14 +130,7 @@ MARTS = (
         table=MART_TABLE % "ROUTE_DAILY_DELAYS",
         partition_column="FLIGHT_DATE",
         columns=_not_null("FLIGHT_DATE", "ORIGIN", "DEST", "FLIGHTS", "CANCELLED"),
-        table_checks={
-            "flights_reconcile_with_core": {
-                "check_statement": "SUM(FLIGHTS) = (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
-                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
-                "observed": "SUM(FLIGHTS) - (SELECT COUNT(*) FROM {database}.CORE.FCT_FLIGHTS "
-                "WHERE FLIGHT_DATE = '{{{{ dag_run.partition_key }}}}')",
-            },
-        },
+        table_checks={"flights_reconcile_with_core": FLIGHTS_RECONCILE},
     ),
 )
 

@@ -88,7 +88,7 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, float):
-        return repr(round(value, 6))
+        return str(int(value)) if value.is_integer() else repr(round(value, 6))
     return str(value)
 
 
@@ -121,22 +121,34 @@ _THRESHOLD_WORDS = {
 }
 
 
-class AuditedSQLColumnCheckOperator(SQLColumnCheckOperator):
+class _AuditedCheck:
+    """Shared by the audited check operators: record every outcome, fail fast on a failed check."""
+
+    task_id: str
+
+    def _outcomes(self) -> list[CheckOutcome]:
+        raise NotImplementedError
+
+    def _audited(self, run: Any, context: Any) -> None:
+        ensure_warehouse_ca()
+        try:
+            run(context)
+        except Exception:
+            outcomes = self._outcomes()
+            if not any(o.outcome == "fail" for o in outcomes):
+                raise  # not a check verdict (e.g. the query could not run): retries apply
+            enforce(self.task_id, outcomes, context)  # raises GateFailed
+            raise
+        enforce(self.task_id, self._outcomes(), context)
+
+
+class AuditedSQLColumnCheckOperator(_AuditedCheck, SQLColumnCheckOperator):
     """SQLColumnCheckOperator that records every result and fails fast with observed values."""
 
     ui_color = "#f3e5ab"
 
     def execute(self, context: Any) -> None:
-        ensure_warehouse_ca()
-        try:
-            super().execute(context)
-        except Exception as e:
-            outcomes = self._outcomes()
-            if not any(o.outcome == "fail" for o in outcomes):
-                raise  # not a check failure (e.g. the query could not run): let retries apply
-            enforce(self.task_id, outcomes, context)
-            raise GateFailed(self.task_id, run_context(context)["partition_key"], outcomes) from e
-        enforce(self.task_id, self._outcomes(), context)
+        self._audited(super().execute, context)
 
     def _outcomes(self) -> list[CheckOutcome]:
         out = []
@@ -162,7 +174,7 @@ class AuditedSQLColumnCheckOperator(SQLColumnCheckOperator):
         return out
 
 
-class AuditedSQLTableCheckOperator(SQLTableCheckOperator):
+class AuditedSQLTableCheckOperator(_AuditedCheck, SQLTableCheckOperator):
     """SQLTableCheckOperator that also records each check's observed value (the ``observed`` key)."""
 
     ui_color = "#f3e5ab"
@@ -172,16 +184,7 @@ class AuditedSQLTableCheckOperator(SQLTableCheckOperator):
         # `checks` is templated (the observed expressions may use the partition key); rebuild
         # the operator's query from the rendered checks.
         self.sql = f"SELECT check_name, check_result FROM ({self._generate_sql_query()}) AS check_table"
-        ensure_warehouse_ca()
-        try:
-            super().execute(context)
-        except Exception as e:
-            outcomes = self._outcomes()
-            if not any(o.outcome == "fail" for o in outcomes):
-                raise
-            enforce(self.task_id, outcomes, context)
-            raise GateFailed(self.task_id, run_context(context)["partition_key"], outcomes) from e
-        enforce(self.task_id, self._outcomes(), context)
+        self._audited(super().execute, context)
 
     def _observed(self) -> dict[str, Any]:
         exprs = {name: c["observed"] for name, c in self.checks.items() if c.get("observed")}

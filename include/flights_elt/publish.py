@@ -82,17 +82,7 @@ def build(wh: Warehouse, m: Mart, partition: str, run_id: str) -> dict[str, obje
     with wh.transaction():
         wh.run_file("marts/delete_partition", {"partition": partition}, table=table)
         wh.run_file(f"marts/{m.name.lower()}", {"partition": partition}, schema=_schema("versions"), table=table)
-        wh.run_file(
-            "audit/insert_publication",
-            {
-                "mart": m.name,
-                "version": version,
-                "version_table": table,
-                "partition_key": partition,
-                "run_id": run_id,
-                "status": "built",
-            },
-        )
+        _log(wh, m, version, partition, run_id, "built")
     log.info("built %s version %s for %s (published: %s)", m.name, version, partition, current)
     return {"mart": m.name, "version": version, "table": table, "previous": current}
 
@@ -101,23 +91,17 @@ def switch(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str) ->
     """Publish an audited version: one statement moves every reader to it."""
     table = m.version_table(version)
     wh.run_file("marts/switch_view", mart=ident(m.name), version=table)
-    wh.run_file(
-        "audit/insert_publication",
-        {
-            "mart": m.name,
-            "version": version,
-            "version_table": table,
-            "partition_key": partition,
-            "run_id": run_id,
-            "status": "published",
-        },
-    )
+    _log(wh, m, version, partition, run_id, "published")
     _drop_old_versions(wh, m, version)
 
 
 def discard(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str) -> None:
     """Drop a version that failed its audit; the published view never pointed at it."""
     wh.run_file("marts/drop_version", version=m.version_table(version))
+    _log(wh, m, version, partition, run_id, "rejected")
+
+
+def _log(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str, status: str) -> None:
     wh.run_file(
         "audit/insert_publication",
         {
@@ -126,7 +110,7 @@ def discard(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str) -
             "version_table": m.version_table(version),
             "partition_key": partition,
             "run_id": run_id,
-            "status": "rejected",
+            "status": status,
         },
     )
 

@@ -27,10 +27,11 @@ TERMINAL = {"success", "failed"}
 class KeyProgress:
     key: str
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    chain: tuple[str, ...] = CHAIN
 
     @property
     def outcome(self) -> str | None:
-        for dag in CHAIN:
+        for dag in self.chain:
             run = self.runs.get(dag)
             if run is None:
                 return None
@@ -41,9 +42,9 @@ class KeyProgress:
         return "published"
 
 
-def trigger(key: str) -> dict[str, Any]:
+def trigger(key: str, dag_id: str = "ingest") -> dict[str, Any]:
     body = {"logical_date": None, "partition_key": key}
-    return http_json(f"{settings().api_url}/api/v2/dags/ingest/dagRuns", "POST", body)  # type: ignore[return-value]
+    return http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns", "POST", body)  # type: ignore[return-value]
 
 
 def _runs_since(dag_id: str, since: str) -> list[dict[str, Any]]:
@@ -59,8 +60,8 @@ def _runs_since(dag_id: str, since: str) -> list[dict[str, Any]]:
         offset += 500
 
 
-def poll(progress: dict[str, KeyProgress], since: str) -> None:
-    for dag in CHAIN:
+def poll(progress: dict[str, KeyProgress], since: str, chain: tuple[str, ...] = CHAIN) -> None:
+    for dag in chain:
         for run in _runs_since(dag, since):
             key = run.get("partition_key")
             if key in progress:
@@ -79,24 +80,29 @@ def _duration(run: dict[str, Any]) -> float | None:
 
 
 def follow(
-    keys: list[str], timeout: float = 3600, interval: float = 1.0, quiet: bool = False
+    keys: list[str],
+    timeout: float = 3600,
+    interval: float = 1.0,
+    quiet: bool = False,
+    chain: tuple[str, ...] = CHAIN,
 ) -> dict[str, KeyProgress]:
+    """Trigger every key on the first DAG of ``chain``; return when each key finished or stopped."""
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
-    progress = {k: KeyProgress(k) for k in keys}
+    progress = {k: KeyProgress(k, chain=chain) for k in keys}
     for k in keys:
-        trigger(k)
+        trigger(k, chain[0])
     started = time.monotonic()
     last_line = ""
     while True:
-        poll(progress, since)
+        poll(progress, since, chain)
         done = {
-            dag: sum(1 for p in progress.values() if p.runs.get(dag, {}).get("state") == "success") for dag in CHAIN
+            dag: sum(1 for p in progress.values() if p.runs.get(dag, {}).get("state") == "success") for dag in chain
         }
         failed = [p for p in progress.values() if (p.outcome or "").startswith("failed")]
         finished = all(p.outcome for p in progress.values())
         line = (
             f"[{time.monotonic() - started:5.0f}s] "
-            + "  ".join(f"{dag} {done[dag]}/{len(keys)}" for dag in CHAIN)
+            + "  ".join(f"{dag} {done[dag]}/{len(keys)}" for dag in chain)
             + (f"  failed {len(failed)}" if failed else "")
         )
         if line.split("] ", 1)[1] != last_line and not quiet:

@@ -545,7 +545,7 @@ def down() -> list[int]:
 
 
 def status() -> dict[str, object]:
-    comps = ["warehouse", "postgres", *_components()]
+    comps = ["warehouse", *(["postgres"] if embedded_metadata_db() else []), *_components()]
     return {
         "processes": {c: running_pid(c) for c in comps},
         "health": health(),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,12 +95,17 @@ def alert_env(webhook: WebhookReceiver, smtp: SmtpReceiver) -> dict[str, str]:
     }
 
 
+def stack_home(prefix: str) -> Path:
+    """A home outside pytest's tmp tree: the embedded PostgreSQL runs as its own unprivileged
+    user and needs to traverse the path, which pytest keeps at mode 0700 (and resets to it)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o755)
+    return home
+
+
 @pytest.fixture(scope="session")
-def embedded_stack(
-    tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver, smtp: SmtpReceiver
-) -> Iterator[Stack]:
-    home = tmp_path_factory.mktemp("e2e")
-    os.chmod(home.parent, 0o755)
+def embedded_stack(webhook: WebhookReceiver, smtp: SmtpReceiver) -> Iterator[Stack]:
+    home = stack_home("elt-e2e-")
     stack = Stack(home, stack_env(home, **alert_env(webhook, smtp)))
     try:
         stack.elt("up", timeout=600)
@@ -106,4 +113,6 @@ def embedded_stack(
     finally:
         stack.elt("down", check=False, timeout=120)
         leftover = surviving_processes(home)
+        if not leftover:
+            shutil.rmtree(home, ignore_errors=True)
         assert leftover == [], f"`elt down` left processes behind: {leftover}"

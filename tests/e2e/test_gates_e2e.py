@@ -23,7 +23,14 @@ def wait_for(predicate, timeout: float = 60):
 def corrupt_with_duplicates_and_null_carriers(path) -> None:
     lines = path.read_text().splitlines(keepends=True)
     header, rows = lines[0], lines[1:]
-    nulled = [r.replace(",AA,", ",,", 1) for r in rows[:5]]  # five flights lose their carrier
+    carrier = header.strip().split(",").index("carrier")
+
+    def without_carrier(row: str) -> str:
+        fields = row.rstrip("\n").split(",")
+        fields[carrier] = ""
+        return ",".join(fields) + "\n"
+
+    nulled = [without_carrier(r) for r in rows[:5]]  # five flights lose their carrier
     path.write_text(header + "".join(nulled + rows[5:] + rows[10:20]))  # and ten are delivered twice
 
 
@@ -53,7 +60,7 @@ def test_defective_day_stops_before_marts_alerts_and_next_day_publishes(embedded
     )
     by_name = dict((name, value) for name, value in failed)
     assert by_name["CARRIER.null_check"] == "5"
-    assert by_name["flight_key_unique"] == "10"
+    assert by_name["flight_key_unique"] == "15"  # 10 repeated keys + 5 null (incomplete) keys
     assert "carrier is never null" in by_name and "flight key is unique within the partition" in by_name
 
     # Both alert channels received a message naming the failed check and its observed value.

@@ -1,0 +1,48 @@
+"""
+### bench_ingest → bench_transform → bench_publish — the same shape, tasks that do nothing
+
+Airflow's own floor on this machine for `make bench`: same timetables, same number of tasks
+per DAG, same partitioned-asset chain, but every task is a no-op. Loaded only by the bench
+(its stack's DAG folder holds these next to the real DAGs).
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import DAG, Asset, CronPartitionTimetable, PartitionedAssetTimetable, task
+from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE
+
+RAW = Asset(name="bench.raw", uri="warehouse://bench/raw/flights")
+CORE = Asset(name="bench.core", uri="warehouse://bench/core/fct_flights")
+MARTS = Asset(name="bench.marts", uri="warehouse://bench/marts/carrier_daily_performance")
+
+
+@task
+def noop() -> None:
+    return None
+
+
+def _chain(n_before_gates: int, n_gates: int, outlet: Asset) -> None:
+    first = [noop.override(task_id=f"work_{i}")() for i in range(n_before_gates)]
+    gates = [noop.override(task_id=f"gate_{i}")() for i in range(n_gates)]
+    emit = noop.override(task_id="emit", outlets=[outlet])()
+    for f in first:
+        f >> gates
+    gates >> emit
+
+
+common = {"start_date": START_DATE, "catchup": False, "doc_md": __doc__, "tags": ["bench"]}
+
+with DAG(
+    dag_id="bench_ingest",
+    schedule=CronPartitionTimetable("0 0 * * *", timezone="UTC", key_format=PARTITION_KEY_FORMAT),
+    end_date=END_DATE,
+    max_active_runs=4,
+    **common,
+):
+    _chain(3, 6, RAW)
+
+with DAG(dag_id="bench_transform", schedule=PartitionedAssetTimetable(assets=RAW), max_active_runs=4, **common):
+    _chain(1, 3, CORE)
+
+with DAG(dag_id="bench_publish", schedule=PartitionedAssetTimetable(assets=CORE), max_active_runs=1, **common):
+    _chain(1, 5, MARTS)

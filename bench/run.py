@@ -1,0 +1,234 @@
+"""`make bench`: performance of the embedded stack, measured side by side with what the machine can do.
+
+Starts its own stack (own ELT_HOME and ports), then, from an empty warehouse:
+  1. day 1 alone (one-day incremental run on an empty history),
+  2. the days in between in one `elt run` (a backfill through the real scheduler, all gates on),
+  3. the last 5 days one at a time (daily latency; the last one is the incremental run on top
+     of the whole history),
+  4. the same partitions through empty DAGs of the same shape (Airflow's own floor),
+  5. the bulk load path on the full year of flights versus DuckDB's own CSV reader,
+while sampling the PSS of every process of the stack. Writes bench/results/<timestamp>.json
+and a Markdown summary next to it.
+
+    python -m bench.run                # the whole of 2013 (365 partitions)
+    python -m bench.run --days 10      # a quick run: the first 10 days
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from flights_elt.config import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT))
+from tests.e2e.conftest import Stack, stack_env, stack_home, surviving_processes
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+TARGETS = {
+    "daily_latency_s_median": ("<=", 20),
+    "backfill_full_year_s": ("<=", 600),
+    "incremental_ratio_day365_day1": ("<=", 1.2),
+    "load_throughput_ratio_vs_duckdb": (">=", 0.5),
+    "memory_idle_pss_mib": ("<=", 1024),
+    "memory_peak_pss_mib": ("<=", 2048),
+}
+
+
+def stack_pss_mib(home: Path) -> float:
+    total_kib = 0
+    for pid in surviving_processes(home):
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kib += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total_kib / 1024
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, home: Path, every: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.home, self.every, self.peak = home, every, 0.0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak = max(self.peak, stack_pss_mib(self.home))
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join(5)
+        return self.peak
+
+
+def timed_run(stack: Stack, start: str, end: str, chain: str | None = None) -> float:
+    t0 = time.monotonic()
+    args = ["run", "--start", start, "--end", end, "--timeout", "20000"]
+    if chain:
+        code = (
+            "import sys; from flights_elt import stack, runner, landing; stack.apply_client_env();"
+            f"p = runner.follow(list(landing.days('{start}', '{end}')), timeout=20000, quiet=True, chain={chain!r});"
+            "sys.exit(0 if all(x.outcome == 'published' for x in p.values()) else 1)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], env=stack.env, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"empty chain failed: {out.stderr[-2000:]}")
+    else:
+        stack.elt(*args, timeout=20000)
+    return time.monotonic() - t0
+
+
+def load_throughput(stack: Stack) -> dict[str, float]:
+    """Rows/s of the project's bulk path (parse + Parquet + PUT + COPY) vs DuckDB read_csv_auto."""
+    code = r"""
+import json, sys, time, zipfile, tempfile, duckdb
+from pathlib import Path
+from flights_elt import stack, landing, loaders, spec, models
+from flights_elt.warehouse import Warehouse
+stack.apply_client_env()
+data_dir = landing._package_data_dir()
+with zipfile.ZipFile(data_dir / "flights.csv.zip") as z:
+    raw = z.read("flights.csv")
+tmp = Path(tempfile.mkdtemp()) / "flights.csv"
+tmp.write_bytes(raw)
+t0 = time.perf_counter()
+con = duckdb.connect()
+con.execute(f"create table t as select * from read_csv_auto('{tmp}')")
+n_duck = con.execute("select count(*) from t").fetchone()[0]
+duck_s = time.perf_counter() - t0
+with Warehouse() as wh:
+    models.ensure_objects(wh)
+    wh.execute(f"create or replace table {wh.database}.RAW.BENCH_FLIGHTS like {wh.database}.RAW.FLIGHTS")
+    t0 = time.perf_counter()
+    parsed = loaders.parse(raw, spec.FLIGHTS, None, "flights.csv")
+    frame = parsed.accepted
+    for c, v in (("_PARTITION", None), ("_SOURCE_FILE", "bench"), ("_LOADED_AT", None), ("_BATCH_ID", "bench")):
+        frame[c] = v
+    n_proj = wh.bulk_load(frame, "RAW", "BENCH_FLIGHTS")
+    proj_s = time.perf_counter() - t0
+    wh.execute(f"drop table {wh.database}.RAW.BENCH_FLIGHTS")
+print(json.dumps({"duckdb_rows": n_duck, "duckdb_s": duck_s, "project_rows": n_proj, "project_s": proj_s}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], env=stack.env, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def dags_folder_with_bench() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="elt-bench-dags-"))
+    for f in [*(PROJECT_ROOT / "dags").glob("*.py"), PROJECT_ROOT / "bench" / "dags" / "empty_chain.py"]:
+        (folder / f.name).symlink_to(f)
+    return folder
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {
+        p: version(p)
+        for p in (
+            "apache-airflow",
+            "apache-airflow-providers-snowflake",
+            "fakesnow",
+            "soda-core-snowflake",
+            "duckdb",
+            "pandas",
+        )
+    }
+
+
+def machine() -> dict[str, object]:
+    mem_kib = int(
+        next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1]
+    )
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=365, help="partitions from 2013-01-01 (default: the year)")
+    args = ap.parse_args()
+    if args.days < 7:
+        ap.error("--days must be at least 7 (1 + backfill + 5 single days)")
+    days = [(dt.date(2013, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(args.days)]
+
+    home = stack_home("elt-bench-")
+    stack = Stack(home, stack_env(home, AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder_with_bench())))
+    result: dict[str, object] = {"days": args.days, "machine": machine(), "versions": versions()}
+    try:
+        stack.elt("seed", "--start", days[0], "--end", days[-1], timeout=1800)
+        stack.elt("up", timeout=900)
+        time.sleep(20)  # let start-up settle before the idle reading
+        result["memory_idle_pss_mib"] = round(stack_pss_mib(home), 1)
+        sampler = PeakSampler(home)
+        sampler.start()
+        t_day1 = timed_run(stack, days[0], days[0])
+        t_middle = timed_run(stack, days[1], days[-6]) if len(days) > 6 else 0.0
+        singles = [timed_run(stack, d, d) for d in days[-5:]]
+        result["memory_peak_pss_mib"] = round(sampler.stop(), 1)
+        result["daily_latency_s"] = [round(x, 2) for x in [t_day1, *singles]]
+        result["daily_latency_s_median"] = round(statistics.median([t_day1, *singles]), 2)
+        result["backfill_full_year_s"] = round(t_day1 + t_middle + sum(singles), 1)
+        result["backfill_note"] = (
+            f"{len(days)} partitions from an empty warehouse: day 1 alone, then {len(days) - 6} in one run, "
+            "then 5 one at a time"
+        )
+        result["incremental_ratio_day365_day1"] = round(singles[-1] / t_day1, 3)
+        result["empty_chain_full_year_s"] = round(
+            timed_run(stack, days[0], days[-1], chain=("bench_ingest", "bench_transform", "bench_publish")), 1
+        )
+        lt = load_throughput(stack)
+        result["load_throughput"] = lt
+        result["load_throughput_ratio_vs_duckdb"] = round(
+            (lt["project_rows"] / lt["project_s"]) / (lt["duckdb_rows"] / lt["duckdb_s"]), 3
+        )
+    finally:
+        stack.elt("down", check=False, timeout=300)
+    result["targets"] = {
+        k: {
+            "target": f"{op} {v}",
+            "met": (result.get(k) is not None) and (result[k] <= v if op == "<=" else result[k] >= v),
+        }  # type: ignore[operator]
+        for k, (op, v) in TARGETS.items()
+    }
+    if args.days != 365:
+        result["note"] = f"partial run ({args.days} days): full-year keys are measured over these days only"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(result, indent=2))
+    lines = [f"# Benchmark {stamp} ({args.days} days)", "", "| key | value | target | met |", "|---|---|---|---|"]
+    for k, t in result["targets"].items():  # type: ignore[union-attr]
+        lines.append(f"| {k} | {result.get(k)} | {t['target']} | {'yes' if t['met'] else 'no'} |")
+    lines += [
+        "",
+        f"empty_chain_full_year_s: {result.get('empty_chain_full_year_s')}",
+        f"machine: {result['machine']}",
+        f"versions: {result['versions']}",
+    ]
+    (RESULTS / f"{stamp}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Each gate fed the defect that must trip it, against the emulator; and a clean day passing all of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from flights_elt import checks_spec, gates, landing, loaders, models, pipeline, publish, spec
+from flights_elt.config import settings
+from flights_elt.warehouse import Warehouse
+
+pytestmark = pytest.mark.integration
+DAY = "2013-01-01"
+
+
+def context(task_id: str, dag_id: str = "test") -> dict:
+    return {
+        "ti": SimpleNamespace(dag_id=dag_id, task_id=task_id, try_number=1, log_url=None),
+        "run_id": f"run-{task_id}",
+        "dag_run": SimpleNamespace(partition_key=DAY),
+    }
+
+
+def operators(layer: str, built: dict | None = None) -> list:
+    """The layer's check operators, with the templates Airflow would render filled in."""
+    s = settings()
+    ops = []
+    for c in checks_spec.LAYERS[layer]:
+        c = checks_spec.resolve(c, s.database, s.schemas["versions"])
+
+        def fill(text: str, c=c) -> str:
+            text = text.replace("{{ dag_run.partition_key }}", DAY)
+            if built:
+                for mart, info in built.items():
+                    text = text.replace(
+                        f"{{{{ ti.xcom_pull(task_ids='build_mart_versions')['{mart}']['table'] }}}}", info["table"]
+                    )
+            return text
+
+        clause = f"{c.partition_column} = '{DAY}'"
+        table = fill(c.table)
+        if c.columns:
+            ops.append(
+                gates.AuditedSQLColumnCheckOperator(
+                    task_id=f"check_{layer}_{c.name}_columns",
+                    table=table,
+                    column_mapping=c.columns,
+                    partition_clause=clause,
+                    conn_id="snowflake_warehouse",
+                )
+            )
+        if c.table_checks:
+            checks = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in c.table_checks.items()}
+            op = gates.AuditedSQLTableCheckOperator(
+                task_id=f"check_{layer}_{c.name}_table",
+                table=table,
+                checks=checks,
+                partition_clause=clause,
+                conn_id="snowflake_warehouse",
+            )
+            ops.append(op)
+    return ops
+
+
+def run_gate(op) -> list[gates.CheckOutcome] | gates.GateFailed:
+    try:
+        op.execute(context(op.task_id))
+    except gates.GateFailed as e:
+        return e
+    return []
+
+
+def audit_failures(wh: Warehouse, task_id: str) -> dict[str, str]:
+    _, rows = wh.query(
+        f"select check_name, observed_value from {wh.database}.AUDIT.CHECK_RESULTS "
+        "where task_id = %(t)s and outcome = 'fail'",
+        {"t": task_id},
+    )
+    return dict(rows)
+
+
+def scan(layer: str, extra: dict[str, str] | None = None) -> list[gates.CheckOutcome]:
+    s = settings()
+    schema = {"raw": "RAW", "core": "CORE", "marts": s.schemas["versions"]}[layer]
+    return gates.soda_scan(layer, gates.soda_variables(DAY, DATABASE=s.database, **(extra or {})), schema)
+
+
+@pytest.fixture
+def seeded(landing_dir: Path) -> Path:
+    landing.seed(DAY, DAY)
+    return landing_dir / "flights" / f"{DAY}.csv"
+
+
+def load_all(wh: Warehouse) -> None:
+    for t in spec.REFERENCE_SOURCES:
+        loaders.load_table(wh, t, None, "r")
+    for t in spec.PARTITIONED_SOURCES:
+        loaders.load_table(wh, t, DAY, "r")
+
+
+def test_a_clean_day_passes_every_gate(wh: Warehouse, seeded: Path):
+    load_all(wh)
+    for op in operators("raw"):
+        assert run_gate(op) == [], op.task_id
+    assert not [o for o in scan("raw") if o.outcome == "fail"]
+    models.transform_partition(wh, DAY)
+    for op in operators("core"):
+        assert run_gate(op) == [], op.task_id
+    core = scan("core")
+    assert not [o for o in core if o.outcome == "fail"]
+    # The real 2013 defects are warnings, with their observed counts.
+    warned = {o.name: o.observed for o in core if o.outcome == "warn"}
+    assert warned["every destination is in DIM_AIRPORTS"] > 0
+    built = {m.name: publish.build(wh, m, DAY, "r") for m in publish.MARTS}
+    for op in operators("marts", built):
+        assert run_gate(op) == [], op.task_id
+    assert not [o for o in scan("marts", pipeline.mart_scan_variables(built)) if o.outcome == "fail"]
+
+
+def test_raw_gates_stop_null_carriers_and_duplicates(wh: Warehouse, seeded: Path):
+    lines = seeded.read_text().splitlines(keepends=True)
+    lines[1] = lines[1].replace(",UA,", ",,", 1)
+    seeded.write_text("".join(lines + lines[2:5]))  # and three rows delivered twice
+    load_all(wh)
+    failures = {op.task_id: run_gate(op) for op in operators("raw")}
+    col = failures["check_raw_flights_columns"]
+    assert isinstance(col, gates.GateFailed) and "CARRIER.null_check" in str(col) and "observed 1" in str(col)
+    table = failures["check_raw_flights_table"]
+    # Snowflake's CONCAT_WS is null when any part is: a null key counts against uniqueness too.
+    assert isinstance(table, gates.GateFailed) and "flight_key_unique — observed 4" in str(table)
+    assert audit_failures(wh, "check_raw_flights_columns") == {"CARRIER.null_check": "1"}
+    assert audit_failures(wh, "check_raw_flights_table") == {"flight_key_unique": "4"}
+    soda_failed = {o.name: o.observed for o in scan("raw") if o.outcome == "fail"}
+    assert soda_failed["carrier is never null"] == 1
+    assert soda_failed["flight key is unique within the partition"] == 3
+
+
+def test_core_gate_stops_unknown_carrier(wh: Warehouse, seeded: Path):
+    lines = seeded.read_text().splitlines(keepends=True)
+    lines[1] = lines[1].replace(",UA,", ",ZZ,", 1)
+    seeded.write_text("".join(lines))
+    load_all(wh)
+    models.transform_partition(wh, DAY)
+    result = {op.task_id: run_gate(op) for op in operators("core")}["check_core_fct_flights_table"]
+    assert isinstance(result, gates.GateFailed) and "carriers_in_dim_carriers — observed 1" in str(result)
+    soda_failed = [o.name for o in scan("core") if o.outcome == "fail"]
+    assert soda_failed == ["every carrier is in DIM_CARRIERS"]
+
+
+def test_failed_mart_audit_leaves_published_mart_unchanged(wh: Warehouse, seeded: Path):
+    load_all(wh)
+    models.transform_partition(wh, DAY)
+    view = f"{wh.database}.MARTS.CARRIER_DAILY_PERFORMANCE"
+    before = sorted(wh.query(f"select * from {view}")[1])
+    built = {m.name: publish.build(wh, m, DAY, "r") for m in publish.MARTS}
+    table = built["CARRIER_DAILY_PERFORMANCE"]["table"]
+    # A bug in the mart logic: one carrier's flights double-counted, a rate above 1.
+    wh.execute(
+        f"update {wh.database}.MARTS_VERSIONS.{table} set flights = flights * 2, on_time_rate = 1.5 "
+        "where carrier = 'UA'"
+    )
+    results = {op.task_id: run_gate(op) for op in operators("marts", built)}
+    assert "flights_reconcile_with_core" in str(results["check_marts_carrier_daily_performance_table"])
+    assert "ON_TIME_RATE.max" in str(results["check_marts_carrier_daily_performance_columns"])
+    soda_failed = [o.name for o in scan("marts", pipeline.mart_scan_variables(built)) if o.outcome == "fail"]
+    assert "flights reconcile with CORE.FCT_FLIGHTS" in soda_failed
+    assert "on-time rate within [0, 1]" in soda_failed
+    pipeline.discard_marts(built, DAY, "r")
+    assert sorted(wh.query(f"select * from {view}")[1]) == before
