@@ -418,10 +418,14 @@ def _components() -> tuple[str, ...]:
 
 
 def _argv(component: str) -> list[str]:
-    af = str(BIN / "airflow")
+    # Processes that fork task processes start warm (task modules preloaded, see warm_start).
+    warm = os.environ.get("ELT_WARM_START", "1") != "0"
+    launcher = [sys.executable, "-m", "flights_elt.warm_start"] if warm else [str(BIN / "airflow")]
     if component == "celery-worker":
-        return [af, "celery", "worker", "--concurrency", os.environ.get("ELT_CELERY_CONCURRENCY", "4")]
-    return [af, component]
+        return [*launcher, "celery", "worker", "--concurrency", os.environ.get("ELT_CELERY_CONCURRENCY", "4")]
+    if component == "scheduler":
+        return [*launcher, "scheduler"]
+    return [str(BIN / "airflow"), component]
 
 
 def migrate_and_load_settings(env: dict[str, str]) -> None:
