@@ -296,7 +296,8 @@ def soda_variables(partition: str, **extra: str) -> dict[str, str]:
     # Freshness is measured against the end of the partition's day, not the wall clock:
     # a day of 2013 data is "fresh" when it covers that day.
     now = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(12, 0))
-    return {"partition": partition, "NOW": now.isoformat(), **extra}
+    deadline = os.environ.get("ELT_PUBLISH_DEADLINE_MINUTES", "60")
+    return {"partition": partition, "NOW": now.isoformat(), "PUBLISH_DEADLINE_MINUTES": deadline, **extra}
 
 
 # --------------------------------------------------------------------------- DAG wiring helpers

@@ -168,3 +168,16 @@ def test_failed_mart_audit_leaves_published_mart_unchanged(wh: Warehouse, seeded
     assert "on-time rate within [0, 1]" in soda_failed
     pipeline.discard_marts(built, DAY, "r")
     assert sorted(wh.query(f"select * from {view}")[1]) == before
+
+
+def test_late_partition_is_reported_as_a_warning(wh: Warehouse, seeded: Path):
+    load_all(wh)
+    # A day that landed three hours ago and was never published.
+    wh.execute(
+        f"insert into {wh.database}.AUDIT.FILE_LOADS (source, partition_key, source_file, batch_id, rows_in_file, "
+        "rows_loaded, rows_quarantined, run_id, loaded_at) values ('FLIGHTS', '2013-01-09', 'f', 'b', 1, 1, 0, 'r', "
+        "dateadd(hour, -3, current_timestamp()))"
+    )
+    late = {o.name: (o.outcome, o.observed) for o in scan("raw")}["landed partitions not published within the deadline"]
+    # DAY itself was just loaded (not late yet); 2013-01-09 is late.
+    assert late == ("warn", 1)
