@@ -108,8 +108,8 @@ WEATHER = SourceTable(
         _float("DEWP", -80, 100),
         _float("HUMID", 0, 100),
         _float("WIND_DIR", 0, 360),
-        _float("WIND_SPEED", 0, 1100),
-        _float("WIND_GUST", 0, 1300),
+        _float("WIND_SPEED", 0, 200),  # the source has one 1048 mph reading: quarantined
+        _float("WIND_GUST", 0, 250),
         _float("PRECIP", 0, 20),
         _float("PRESSURE", 850, 1100),
         _float("VISIB", 0, 100),

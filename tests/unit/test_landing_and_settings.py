@@ -62,3 +62,10 @@ def test_settings_values_expand_environment_variables(monkeypatch: pytest.Monkey
     monkeypatch.delenv("ELT_WAREHOUSE_PORT")
     env = settings_loader.connection_uri_env(PROJECT_ROOT / "airflow_settings.yaml")
     assert json.loads(env["AIRFLOW_CONN_SNOWFLAKE_WAREHOUSE"])["extra"]["port"] == 8443
+
+
+def test_a_day_without_source_rows_is_delivered_header_only(landing_dir: Path):
+    landing.seed("2013-12-31", "2013-12-31")
+    weather = (landing_dir / "weather" / "2013-12-31.csv").read_text()
+    assert weather.splitlines() == [weather.splitlines()[0]] and weather.startswith("origin,")
+    assert len((landing_dir / "flights" / "2013-12-31.csv").read_text().splitlines()) > 700
