@@ -146,3 +146,51 @@ def test_publish_switches_readers_atomically_and_keeps_old_version_until_switch(
     publish.switch(wh, m, int(built["version"]), DAYS[1], "r3")
     n = wh.scalar(f"select count(distinct flight_date) from {wh.database}.MARTS.{m.name}")
     assert n == 2
+
+
+def test_a_reader_never_sees_a_partial_publish(wh: Warehouse, seeded: Path):
+    """A second session polls the mart while versions are published: every read is a whole version."""
+    import threading
+
+    run_chain(wh, DAYS[0], "r0")
+    for t in spec.PARTITIONED_SOURCES:
+        loaders.load_table(wh, t, DAYS[1], "r1")
+    models.transform_partition(wh, DAYS[1])
+    m = publish.mart("CARRIER_DAILY_PERFORMANCE")
+    view = f"{wh.database}.MARTS.{m.name}"
+    day1_total = int(wh.scalar(f"select sum(flights) from {view} where flight_date = %(d)s", {"d": DAYS[0]}))
+    day2_total = int(
+        wh.scalar(f"select count(*) from {wh.database}.CORE.FCT_FLIGHTS where flight_date = %(d)s", {"d": DAYS[1]})
+    )
+    allowed = {(day1_total, 0), (day1_total, day2_total)}
+    seen: set[tuple[int, int]] = set()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            with Warehouse() as other:
+                while not stop.is_set():
+                    _, rows = other.query(
+                        f"select coalesce(sum(case when flight_date = %(a)s then flights end), 0), "
+                        f"coalesce(sum(case when flight_date = %(b)s then flights end), 0) from {view}",
+                        {"a": DAYS[0], "b": DAYS[1]},
+                    )
+                    seen.add((int(rows[0][0]), int(rows[0][1])))
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for i in range(4):  # publish day 2 four times, discarding every other build
+            built = publish.build(wh, m, DAYS[1], f"p{i}")
+            if i % 2:
+                publish.discard(wh, m, int(built["version"]), DAYS[1], f"p{i}")
+            else:
+                publish.switch(wh, m, int(built["version"]), DAYS[1], f"p{i}")
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not errors, errors
+    assert seen and seen <= allowed, seen - allowed
