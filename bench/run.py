@@ -90,7 +90,9 @@ def timed_run(stack: Stack, start: str, end: str, chain: str | None = None) -> f
             raise RuntimeError(f"empty chain failed: {out.stderr[-2000:]}")
     else:
         summary = stack.home / f"summary-{start}-{end}.json"
-        stack.elt(*args, "--json", str(summary), timeout=20000)
+        out = stack.elt(*args, "--json", str(summary), timeout=20000, check=False)
+        if not summary.exists():
+            raise RuntimeError(f"elt run {start}..{end} did not finish: {out.stderr[-3000:]}")
         RUN_SUMMARIES.append(json.loads(summary.read_text()))
     return time.monotonic() - t0
 
@@ -205,6 +207,7 @@ def main() -> int:
         result["runs_per_dag"] = {
             dag: sum(x["dags"][dag]["runs"] for x in RUN_SUMMARIES) for dag in ("ingest", "transform", "publish")
         }
+        result["failed_partitions"] = {k: v for x in RUN_SUMMARIES for k, v in x["failed"].items()}
         result["fail_outcomes"] = int(
             float(stack.query("select count(*) from FLIGHTS.AUDIT.CHECK_RESULTS where outcome = 'fail'")[0][0])
         )
