@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +43,19 @@ class KeyProgress:
         return "published"
 
 
-def trigger(key: str, dag_id: str = "ingest") -> dict[str, Any]:
-    body = {"logical_date": None, "partition_key": key}
-    return http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns", "POST", body)  # type: ignore[return-value]
+def trigger(key: str, dag_id: str = "ingest", batch: str = "") -> dict[str, Any] | None:
+    """Start one run of ``dag_id`` for ``key``. The run id is fixed per (batch, key), so a POST
+    retried after a timeout finds its run already created (409) instead of starting a second."""
+    import urllib.error
+
+    run_id = f"elt__{key}__{batch or uuid.uuid4().hex[:8]}"
+    body = {"logical_date": None, "partition_key": key, "dag_run_id": run_id}
+    try:
+        return http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns", "POST", body)  # type: ignore[return-value]
+    except urllib.error.HTTPError as e:
+        if e.code == 409:  # created by an earlier attempt of this same request
+            return None
+        raise
 
 
 def _runs_since(dag_id: str, since: str) -> list[dict[str, Any]]:
@@ -89,8 +100,9 @@ def follow(
     """Trigger every key on the first DAG of ``chain``; return when each key finished or stopped."""
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
     progress = {k: KeyProgress(k, chain=chain) for k in keys}
+    batch = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
     for k in keys:
-        trigger(k, chain[0])
+        trigger(k, chain[0], batch)
     started = time.monotonic()
     last_line = ""
     while True:

@@ -267,9 +267,29 @@ def _request(url: str, method: str, body: object | None, timeout: float, headers
         return json.loads(resp.read() or b"null")
 
 
-def http_json(url: str, method: str = "GET", body: object | None = None, timeout: float = 10) -> object:
+def _transient(e: BaseException) -> bool:
+    if isinstance(e, urllib.error.HTTPError):
+        return e.code >= 500 or e.code == 429
+    return isinstance(e, (urllib.error.URLError, TimeoutError, ConnectionError))
+
+
+def http_json(
+    url: str, method: str = "GET", body: object | None = None, timeout: float = 30, attempts: int = 5
+) -> object:
+    """JSON over the REST API, retrying transient failures (a busy API server on 2 cores).
+
+    Only safe to retry for reads and for writes that are idempotent by construction (the
+    runner's triggers carry their own dag_run_id, so a repeated POST answers 409).
+    """
     base = url.split("/api/", 1)[0]
-    return _request(url, method, body, timeout, _bearer(base))
+    for attempt in range(1, attempts + 1):
+        try:
+            return _request(url, method, body, timeout, _bearer(base))
+        except Exception as e:
+            if attempt == attempts or not _transient(e):
+                raise
+            time.sleep(min(2**attempt, 15))
+    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- components
@@ -442,7 +462,7 @@ def migrate_and_load_settings(env: dict[str, str]) -> None:
 def health() -> dict[str, str]:
     """Component → status from the API server's health endpoint ('down' when unreachable)."""
     try:
-        data = http_json(f"{settings().api_url}/api/v2/monitor/health", timeout=3)
+        data = http_json(f"{settings().api_url}/api/v2/monitor/health", timeout=3, attempts=1)
     except (urllib.error.URLError, OSError, ValueError):
         return {"api-server": "down"}
     assert isinstance(data, dict)
@@ -454,7 +474,7 @@ def health() -> dict[str, str]:
 
 def _dags_parsed() -> bool:
     try:
-        data = http_json(f"{settings().api_url}/api/v2/dags?limit=100", timeout=3)
+        data = http_json(f"{settings().api_url}/api/v2/dags?limit=100", timeout=3, attempts=1)
     except (urllib.error.URLError, OSError, ValueError):
         return False
     ids = {d["dag_id"] for d in data.get("dags", [])}  # type: ignore[union-attr]
