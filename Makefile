@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 START ?= 2013-01-01
 END ?= 2013-01-07
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help install run up down status test test-fast lint bench clean reset
 
@@ -55,7 +56,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 reset: down
 	$(BIN)/elt reset

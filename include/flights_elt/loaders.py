@@ -230,17 +230,10 @@ def load_table(
     previous = wh.query(_sql("audit/last_file_load"), {"source": table.name, "partition_key": partition_key})[1]
     if previous and previous[0][0] == batch_id and not force:
         log.info(
-            "%s %s: file unchanged since last load (batch %s), nothing to do",
-            table.name,
-            partition_key,
-            batch_id,
+            "%s %s: file unchanged since its last load (batch %s): nothing to do", table.name, partition_key, batch_id
         )
-        counts = wh.query(
-            "select rows_in_file, rows_loaded, rows_quarantined from "
-            f"{ident(wh.database)}.AUDIT.FILE_LOADS where source = %(s)s and partition_key = %(p)s",
-            {"s": table.name, "p": partition_key},
-        )[1][0]
-        return LoadResult(table.name, partition, source_file, batch_id, *map(int, counts), skipped=True)
+        counts = (int(n) for n in previous[0][1:])
+        return LoadResult(table.name, partition, source_file, batch_id, *counts, skipped=True)
 
     parsed = parse(data, table, partition, source_file)
     now = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("us")

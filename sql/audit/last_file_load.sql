@@ -1,5 +1,7 @@
 select
     batch_id,
-    rows_loaded
+    rows_in_file,
+    rows_loaded,
+    rows_quarantined
 from {{ params.database }}.{{ params.audit }}.FILE_LOADS
 where source = {{ bind('source') }} and partition_key = {{ bind('partition_key') }}
