@@ -3,6 +3,7 @@ ports and its own ELT_HOME, started with `elt up` and stopped with `elt down`.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -103,10 +104,10 @@ def stack_home(prefix: str) -> Path:
     return home
 
 
-@pytest.fixture(scope="session")
-def embedded_stack(webhook: WebhookReceiver, smtp: SmtpReceiver) -> Iterator[Stack]:
-    home = stack_home("elt-e2e-")
-    stack = Stack(home, stack_env(home, **alert_env(webhook, smtp)))
+@contextlib.contextmanager
+def running_stack(home: Path, env: dict[str, str]) -> Iterator[Stack]:
+    """`elt up` … `elt down`, then no process of the stack may be left."""
+    stack = Stack(home, env)
     try:
         stack.elt("up", timeout=600)
         yield stack
@@ -116,3 +117,10 @@ def embedded_stack(webhook: WebhookReceiver, smtp: SmtpReceiver) -> Iterator[Sta
         if not leftover:
             shutil.rmtree(home, ignore_errors=True)
         assert leftover == [], f"`elt down` left processes behind: {leftover}"
+
+
+@pytest.fixture(scope="session")
+def embedded_stack(webhook: WebhookReceiver, smtp: SmtpReceiver) -> Iterator[Stack]:
+    home = stack_home("elt-e2e-")
+    with running_stack(home, stack_env(home, **alert_env(webhook, smtp))) as stack:
+        yield stack

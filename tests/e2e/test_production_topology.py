@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from flights_elt import landing
 
-from tests.e2e.conftest import Stack, stack_env, stack_home, surviving_processes
+from tests.e2e.conftest import Stack, running_stack, stack_env, stack_home
 
 pytestmark = [pytest.mark.e2e, pytest.mark.production]
 PG = ("127.0.0.1", int(os.environ.get("ELT_TEST_POSTGRES_PORT", "5432")))
@@ -60,17 +60,13 @@ def production_stack() -> Iterator[Stack]:
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+postgresql://postgres@{PG[0]}:{PG[1]}/{db}",
         ELT_CELERY_CONCURRENCY="4",
     )
-    stack = Stack(home, env)
     try:
-        stack.elt("up", timeout=600)
-        yield stack
+        with running_stack(home, env) as stack:
+            yield stack
     finally:
-        stack.elt("down", check=False, timeout=120)
-        leftover = surviving_processes(home)
         with admin.cursor() as cur:
             cur.execute(f"drop database if exists {db} with (force)")
         admin.close()
-        assert leftover == [], f"`elt down` left processes behind: {leftover}"
 
 
 def test_chain_runs_on_postgres_and_celery_workers(production_stack):
