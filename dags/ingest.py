@@ -49,7 +49,7 @@ with DAG(
 
         return prepare_and_load_references(context["run_id"])
 
-    @task(retries=0)
+    @task
     def scan_raw(**context) -> dict:
         from flights_elt.gates import scan_layer
 

@@ -44,7 +44,7 @@ with DAG(
 
         return build_marts(partition_key(context), context["run_id"])
 
-    @task(retries=0)
+    @task
     def scan_marts(built: dict, **context) -> dict:
         from flights_elt.gates import scan_layer
         from flights_elt.pipeline import mart_scan_variables

@@ -44,7 +44,7 @@ with DAG(
 
         return transform_partition(partition_key(context))
 
-    @task(retries=0)
+    @task
     def scan_core(**context) -> dict:
         from flights_elt.gates import scan_layer
 

@@ -24,7 +24,7 @@ def default_args() -> dict[str, Any]:
         "owner": OWNER,
         "on_failure_callback": task_failure_alert,
         # Transient failures (connection drops, warehouse timeouts) are retried with backoff;
-        # data-quality gate tasks override this with retries=0: a failed check is not retried.
+        # a failed data-quality check raises GateFailed (an AirflowFailException): never retried.
         "retries": 2,
         "retry_delay": dt.timedelta(seconds=5),
         "retry_exponential_backoff": True,

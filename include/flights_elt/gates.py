@@ -314,7 +314,7 @@ def sql_check_tasks(layer: str) -> list[Any]:
     for spec in checks_spec.LAYERS[layer]:
         c = checks_spec.resolve(spec, s.database, s.schemas["versions"])
         clause = f"{c.partition_column} = '{{{{ dag_run.partition_key }}}}'"
-        common = {"conn_id": WAREHOUSE_CONN_ID, "partition_clause": clause, "retries": 0, "table": c.table}
+        common = {"conn_id": WAREHOUSE_CONN_ID, "partition_clause": clause, "table": c.table}
         if c.columns:
             tasks.append(
                 AuditedSQLColumnCheckOperator(

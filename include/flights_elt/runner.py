@@ -37,10 +37,23 @@ class KeyProgress:
             if run is None:
                 return None
             if run["state"] in FAILED:
-                return f"failed in {dag}"
+                if run.get("_failed_tasks") is None:  # looked up once per failed run
+                    run["_failed_tasks"] = failed_tasks(dag, run["dag_run_id"])
+                tasks = run["_failed_tasks"]
+                return f"failed in {dag}" + (f" ({', '.join(tasks)})" if tasks else "")
             if run["state"] != "success":
                 return None
         return "published"
+
+
+def failed_tasks(dag_id: str, run_id: str) -> list[str]:
+    """The failed tasks of a run (what a person looks at first)."""
+    q = urllib.parse.quote(run_id, safe="")
+    try:
+        data = http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns/{q}/taskInstances?limit=100")
+    except Exception:  # diagnostics only
+        return []
+    return sorted(t["task_id"] for t in data.get("task_instances", []) if t.get("state") == "failed")  # type: ignore[union-attr]
 
 
 def trigger(key: str, dag_id: str = "ingest", batch: str = "") -> dict[str, Any] | None:
@@ -79,6 +92,8 @@ def poll(progress: dict[str, KeyProgress], since: str, chain: tuple[str, ...] = 
                 # The latest run of this DAG for the key is the one that counts.
                 prev = progress[key].runs.get(dag)
                 if prev is None or run["run_after"] >= prev["run_after"]:
+                    if prev is not None and prev["dag_run_id"] == run["dag_run_id"] and "_failed_tasks" in prev:
+                        run["_failed_tasks"] = prev["_failed_tasks"]
                     progress[key].runs[dag] = run
 
 
