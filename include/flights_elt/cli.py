@@ -82,7 +82,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     _out(
         json.dumps(
             {
-                "landing": landing.root().as_uri() if hasattr(landing.root(), "as_uri") else str(landing.root()),
+                "landing": str(landing.root()),
                 "written": written,
             }
         )

@@ -58,9 +58,6 @@ def _split_rows(text: str, path: str) -> tuple[list[str], list[list[str]]]:
         raise BadFileError(f"{path}: malformed CSV near line {reader.line_num}: {e}") from e
     if not rows or not any(rows[0]):
         raise BadFileError(f"{path}: no header row")
-    if text and not text.endswith("\n") and len(rows) > 1:
-        # A file cut off mid-row: the last row is incomplete even if its field count is right.
-        log.warning("%s: does not end with a newline; last row is checked as possibly truncated", path)
     return [h.strip().lower() for h in rows[0]], rows[1:]
 
 
@@ -256,15 +253,15 @@ def load_table(
     quarantined["_ROW_NUMBER"] = quarantined["_ROW_NUMBER"].astype("Int64")
 
     t = ident(table.name)
-    load_raw, load_q = f"_LOAD_{t}_{batch_id[:12].upper()}", f"_LOAD_{t}_{batch_id[:12].upper()}"
+    load = f"_LOAD_{t}_{batch_id[:12].upper()}"  # one per schema: RAW and QUARANTINE
     # Stage both frames into load tables first (outside the transaction: COPY is the slow part).
-    for schema, frame, load in (("RAW", accepted, load_raw), ("QUARANTINE", quarantined, load_q)):
+    for schema, frame in (("RAW", accepted), ("QUARANTINE", quarantined)):
         wh.run_file("raw/create_load_table", schema=schema, table=t, load_table=load)
         wh.bulk_load(frame, schema, load)
     delete = "raw/delete_partition" if partition else "raw/delete_all"
     try:
         with wh.transaction():
-            for schema, load in (("RAW", load_raw), ("QUARANTINE", load_q)):
+            for schema in ("RAW", "QUARANTINE"):
                 wh.run_file(delete, {"partition": part_value}, schema=schema, table=t)
                 wh.run_file("raw/insert_from_load_table", schema=schema, table=t, load_table=load)
             wh.run_file("audit/delete_file_load", {"source": table.name, "partition_key": partition_key})
@@ -282,7 +279,7 @@ def load_table(
                 },
             )
     finally:
-        for schema, load in (("RAW", load_raw), ("QUARANTINE", load_q)):
+        for schema in ("RAW", "QUARANTINE"):
             wh.run_file("raw/drop_load_table", schema=schema, load_table=load)
     result = LoadResult(
         table.name,

@@ -122,13 +122,6 @@ class Warehouse:
             raise
         self.execute("commit")
 
-    def table_exists(self, schema: str, table: str) -> bool:
-        n = self.scalar(
-            "select count(*) from information_schema.tables where table_schema = %(s)s and table_name = %(t)s",
-            {"s": schema, "t": table},
-        )
-        return bool(n)
-
     def bulk_load(self, df: pd.DataFrame, schema: str, table: str, stage: str = "LOAD_STAGE") -> int:
         """Load a DataFrame into an existing table through the bulk path: Parquet, PUT, COPY INTO.
 
@@ -152,7 +145,3 @@ class Warehouse:
         if loaded != len(df):
             raise RuntimeError(f"COPY INTO {target} loaded {loaded} rows, expected {len(df)}: {rows}")
         return loaded
-
-
-def connect() -> Warehouse:
-    return Warehouse()
