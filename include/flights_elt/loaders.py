@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from flights_elt.faults import failpoint
 from flights_elt.spec import SourceTable
 
 if TYPE_CHECKING:
@@ -260,10 +261,11 @@ def load_table(
         wh.bulk_load(frame, schema, load)
     delete = "raw/delete_partition" if partition else "raw/delete_all"
     try:
-        with wh.transaction():
+        with wh.transaction(writes=f"RAW.{t}/{partition_key}"):
             for schema in ("RAW", "QUARANTINE"):
                 wh.run_file(delete, {"partition": part_value}, schema=schema, table=t)
                 wh.run_file("raw/insert_from_load_table", schema=schema, table=t, load_table=load)
+            failpoint(f"load.{t.lower()}.before_commit")
             wh.run_file("audit/delete_file_load", {"source": table.name, "partition_key": partition_key})
             wh.run_file(
                 "audit/insert_file_load",

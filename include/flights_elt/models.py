@@ -42,7 +42,7 @@ def ensure_objects(wh: Warehouse) -> None:
         cols = [{"name": c.name, "type": c.type} for c in table.columns]
         wh.run_file("raw/create_table", table=table.name, columns=cols)
         wh.run_file("raw/create_quarantine_table", table=table.name, columns=cols)
-    for name in ("file_loads", "publications", "check_results"):
+    for name in ("file_loads", "publications", "check_results", "writer_sessions"):
         wh.run_file(f"audit/create_{name}")
     for model in MODELS:
         wh.run_file(f"{model.schema_key}/create_{model.name.lower()}")
@@ -63,7 +63,7 @@ def transform_partition(wh: Warehouse, partition: str) -> dict[str, int]:
         wh.run_file(f"core/{model.name.lower()}")
     for model in STAGING_MODELS + FACTS:
         schema = s.schemas[model.schema_key]
-        with wh.transaction():
+        with wh.transaction(writes=f"{schema}.{model.name}/{partition}"):
             wh.run_file(
                 "staging/delete_partition",
                 {"partition": partition},

@@ -71,22 +71,22 @@ def trigger(key: str, dag_id: str = "ingest", batch: str = "") -> dict[str, Any]
         raise
 
 
-def _runs_since(dag_id: str, since: str) -> list[dict[str, Any]]:
+def runs_since(dag_id: str, since: str) -> list[dict[str, Any]]:
+    """Every run of ``dag_id`` since ``since``. The API caps a page at its own maximum (100 by
+    default, whatever ``limit`` asks), so pages are walked until ``total_entries`` is reached."""
     runs: list[dict[str, Any]] = []
-    offset = 0
     while True:
-        q = urllib.parse.urlencode({"run_after_gte": since, "limit": 500, "offset": offset, "order_by": "run_after"})
+        q = urllib.parse.urlencode({"run_after_gte": since, "limit": 100, "offset": len(runs), "order_by": "run_after"})
         data = http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns?{q}")
         page = data.get("dag_runs", [])  # type: ignore[union-attr]
         runs.extend(page)
-        if len(page) < 500:
+        if not page or len(runs) >= int(data.get("total_entries", 0)):  # type: ignore[union-attr]
             return runs
-        offset += 500
 
 
 def poll(progress: dict[str, KeyProgress], since: str, chain: tuple[str, ...] = CHAIN) -> None:
     for dag in chain:
-        for run in _runs_since(dag, since):
+        for run in runs_since(dag, since):
             key = run.get("partition_key")
             if key in progress:
                 # The latest run of this DAG for the key is the one that counts.

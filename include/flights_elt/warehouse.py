@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import tempfile
 import uuid
@@ -111,8 +112,21 @@ class Warehouse:
         return self.execute(render_sql(name, **ident_params), values)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Warehouse]:
-        """Explicit BEGIN ... COMMIT; ROLLBACK on any error."""
+    def transaction(self, writes: str | None = None) -> Iterator[Warehouse]:
+        """Explicit BEGIN ... COMMIT; ROLLBACK on any error.
+
+        ``writes`` names what the transaction replaces (``RAW.FLIGHTS/2013-01-05``). A task
+        killed mid-transaction (SIGKILL, OOM, a lost worker) never sends ROLLBACK: its session
+        stays open with the transaction detached, holding the rows it deleted, and the retry's
+        own delete of the same partition conflicts with it until the session expires (hours, on
+        Snowflake). So inside an Airflow task, a named write first aborts the sessions that
+        earlier tries of the same task instance left registered for it (those tries are over by
+        definition), then registers its own session until it commits. Writers of other runs are
+        never aborted: a conflict with a live writer fails the statement and the task retries.
+        """
+        writer = _task_try()
+        if writes and writer:
+            self._fence(writes, *writer)
         self.execute("begin")
         try:
             yield self
@@ -121,6 +135,27 @@ class Warehouse:
                 self.execute("rollback")
             raise
         self.execute("commit")
+        if writes and writer:
+            self.run_file("audit/release_writer", {"writes": writes, "writer": writer[0], "below_try": writer[1] + 1})
+
+    def _fence(self, writes: str, writer: str, try_number: int) -> None:
+        """Abort what earlier tries of this task left open on ``writes``; register this try."""
+        ids = {"writes": writes, "writer": writer, "below_try": try_number}
+        for session_id, earlier_try, started_at in self.query(render_sql("audit/unfinished_writers"), ids)[1]:
+            log.warning(
+                "%s: aborting session %s left open by try %s of this task (started %s, never finished)",
+                writes,
+                session_id,
+                earlier_try,
+                started_at,
+            )
+            try:
+                self.execute("select system$abort_session(%(session_id)s)", {"session_id": int(session_id)})
+            except Exception as e:  # the session is gone already: it holds nothing any more
+                log.info("session %s: %s", session_id, e)
+        self.run_file("audit/release_writer", ids)
+        session_id = self.scalar("select current_session()")
+        self.run_file("audit/register_writer", {**ids, "try_number": try_number, "session_id": str(session_id)})
 
     def bulk_load(self, df: pd.DataFrame, schema: str, table: str, stage: str = "LOAD_STAGE") -> int:
         """Load a DataFrame into an existing table through the bulk path: Parquet, PUT, COPY INTO.
@@ -145,3 +180,13 @@ class Warehouse:
         if loaded != len(df):
             raise RuntimeError(f"COPY INTO {target} loaded {loaded} rows, expected {len(df)}: {rows}")
         return loaded
+
+
+def _task_try() -> tuple[str, int] | None:
+    """``dag/run/task`` and the try number of the Airflow task this process runs, if any."""
+    env = os.environ
+    parts = [env.get(f"AIRFLOW_CTX_{k}") for k in ("DAG_ID", "DAG_RUN_ID", "TASK_ID")]
+    try_number = env.get("AIRFLOW_CTX_TRY_NUMBER")
+    if not all(parts) or not try_number:
+        return None
+    return "/".join(parts), int(try_number)  # type: ignore[arg-type]

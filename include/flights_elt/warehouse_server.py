@@ -4,16 +4,24 @@ Stock clients (``SnowflakeHook``, Soda's Snowflake data source) pass host and po
 ``protocol``, so they always speak HTTPS: the server therefore serves TLS with a self-signed
 certificate generated here, which clients trust through ``REQUESTS_CA_BUNDLE`` / the CA file
 written next to it. Data persists in ``<data_dir>/<DATABASE>.db`` (one DuckDB file per
-database); ``fakesnow -s`` ignores ``--db_path``, which is why this launcher exists.
+database); ``fakesnow -s`` ignores ``--db_path``, which is why this launcher exists. It also
+adds the two session functions the emulator lacks and writers rely on (see
+``Warehouse.transaction``): ``CURRENT_SESSION()`` and ``SYSTEM$ABORT_SESSION(id)``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import itertools
+import logging
 import os
+import re
 import shutil
 from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 CERT_NAME = "cert.pem"
 KEY_NAME = "key.pem"
@@ -71,6 +79,66 @@ def write_ca_bundle(cert_path: Path, out_path: Path) -> Path:
     return out_path
 
 
+_CURRENT_SESSION = re.compile(r"^\s*select\s+current_session\(\s*\)\s*;?\s*$", re.IGNORECASE)
+_ABORT_SESSION = re.compile(r"^\s*select\s+system\$abort_session\(\s*'?(\d+)'?\s*\)\s*;?\s*$", re.IGNORECASE)
+
+
+def install_session_control(server: Any) -> None:
+    """Serve ``CURRENT_SESSION()`` and ``SYSTEM$ABORT_SESSION(id)`` as Snowflake does.
+
+    Each login gets a numeric session id. Aborting a session logs it out and closes its DuckDB
+    connection, which rolls back its open transaction, as Snowflake rolls back the transaction
+    of an aborted session; the dead client's token is then refused.
+    """
+    import duckdb
+    from fakesnow.cursor import FakeSnowflakeCursor
+
+    counter = itertools.count(1)
+    execute = FakeSnowflakeCursor.execute
+
+    def session_id(conn: Any) -> int:
+        if getattr(conn, "_elt_session_id", None) is None:
+            conn._elt_session_id = next(counter)
+        return conn._elt_session_id
+
+    def abort(target: int) -> bool:
+        for token, conn in list(server.sessions.items()):
+            if getattr(conn, "_elt_session_id", None) == target:
+                server.sessions.pop(token, None)
+                conn.close()
+                log.warning("session %s aborted: its open transaction was rolled back", target)
+                return True
+        return False
+
+    def execute_with_sessions(self: Any, command: str, *args: Any, **kwargs: Any) -> Any:
+        if _CURRENT_SESSION.match(command):
+            command = f"select '{session_id(self._conn)}' as \"CURRENT_SESSION()\""
+        elif m := _ABORT_SESSION.match(command):
+            target = int(m.group(1))
+            if not abort(target):
+                import snowflake.connector.errors
+
+                raise snowflake.connector.errors.ProgrammingError(
+                    msg=f"Session {target} does not exist or not authorized.", errno=2003, sqlstate="02000"
+                )
+            command = "select 'Session aborted' as \"SYSTEM$ABORT_SESSION\""
+        try:
+            return execute(self, command, *args, **kwargs)
+        except duckdb.TransactionException as e:
+            # Another session's open transaction holds these rows. Snowflake fails such a
+            # statement with a lock error the client can act on; unhandled, it would be an HTTP
+            # 500, which the connector keeps retrying for minutes.
+            import snowflake.connector.errors
+
+            raise snowflake.connector.errors.ProgrammingError(
+                msg=f"Statement aborted: the rows are locked by another transaction ({e})",
+                errno=625,
+                sqlstate="57014",
+            ) from None
+
+    FakeSnowflakeCursor.execute = execute_with_sessions
+
+
 def serve(host: str, port: int, data_dir: Path, tls_dir: Path) -> None:
     """Run the emulator in the foreground until SIGTERM/SIGINT."""
     import importlib
@@ -91,6 +159,7 @@ def serve(host: str, port: int, data_dir: Path, tls_dir: Path) -> None:
     stage.LOCAL_BUCKET_PATH = str(bucket)
     shutil.rmtree(default_bucket, ignore_errors=True)
     server.shared_fs = FakeSnow(db_path=str(data_dir))
+    install_session_control(server)
     uvicorn.run(
         server.app,
         host=host,

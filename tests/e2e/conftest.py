@@ -33,6 +33,14 @@ class Stack:
     def landing(self) -> Path:
         return self.home / "landing"
 
+    @property
+    def failpoints(self) -> Path:
+        """Where the fault tests arm failpoints (``ELT_FAILPOINT_DIR`` of every stack process)."""
+        return self.home / "failpoints"
+
+    def pid(self, component: str) -> int:
+        return int((self.home / "pids" / f"{component}.pid").read_text())
+
     def query(self, sql: str) -> list[list[str]]:
         lines = self.elt("query", sql).stdout.strip().splitlines()
         return [line.split(",") for line in lines[1:]]
@@ -122,5 +130,7 @@ def running_stack(home: Path, env: dict[str, str]) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def embedded_stack(webhook: WebhookReceiver, smtp: SmtpReceiver) -> Iterator[Stack]:
     home = stack_home("elt-e2e-")
-    with running_stack(home, stack_env(home, **alert_env(webhook, smtp))) as stack:
+    (home / "failpoints").mkdir()
+    env = stack_env(home, **alert_env(webhook, smtp), ELT_FAILPOINT_DIR=str(home / "failpoints"))
+    with running_stack(home, env) as stack:
         yield stack

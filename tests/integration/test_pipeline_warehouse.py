@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from flights_elt import landing, loaders, models, publish, spec
 from flights_elt.warehouse import Warehouse
+
+from tests.helpers import stop_process_group
 
 pytestmark = pytest.mark.integration
 DAYS = ["2013-01-01", "2013-01-02"]
@@ -194,3 +201,61 @@ def test_a_reader_never_sees_a_partial_publish(wh: Warehouse, seeded: Path):
         thread.join(30)
     assert not errors, errors
     assert seen and seen <= allowed, seen - allowed
+
+
+def test_a_load_killed_mid_transaction_leaves_nothing_and_does_not_block_the_retry(
+    wh: Warehouse, seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    day = DAYS[0]
+    task = {"AIRFLOW_CTX_DAG_ID": "ingest", "AIRFLOW_CTX_DAG_RUN_ID": "r2", "AIRFLOW_CTX_TASK_ID": "load_raw_flights"}
+    first = loaders.load_table(wh, spec.FLIGHTS, day, "r1")
+    before = checksum(wh, "RAW", "FLIGHTS"), checksum(wh, "QUARANTINE", "FLIGHTS")
+    path = seeded / "flights" / f"{day}.csv"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:-10]))  # a corrected re-delivery
+
+    # A loader process is SIGKILLed inside its transaction: partition deleted, new rows inserted,
+    # no COMMIT, no ROLLBACK, its session left open on the warehouse.
+    (tmp_path / "load.flights.before_commit.armed").touch()
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from flights_elt import loaders, spec; from flights_elt.warehouse import Warehouse;"
+            f"loaders.load_table(Warehouse(), spec.FLIGHTS, {day!r}, 'r2')",
+        ],
+        env={**os.environ, **task, "AIRFLOW_CTX_TRY_NUMBER": "1", "ELT_FAILPOINT_DIR": str(tmp_path)},
+        start_new_session=True,
+    )
+    try:
+        hit = tmp_path / "load.flights.before_commit.hit"
+        deadline = time.monotonic() + 120
+        while not (hit.exists() and hit.read_text().strip()) and writer.poll() is None:
+            assert time.monotonic() < deadline, "the loader never reached its failpoint"
+            time.sleep(0.2)
+        assert writer.poll() is None, f"the loader exited ({writer.returncode}) before its failpoint"
+        os.kill(int(hit.read_text()), signal.SIGKILL)
+        assert writer.wait(30) == -signal.SIGKILL
+    finally:
+        stop_process_group(writer)
+
+    # Readers see the partition exactly as it was; a plain delete conflicts with the detached transaction.
+    assert (checksum(wh, "RAW", "FLIGHTS"), checksum(wh, "QUARANTINE", "FLIGHTS")) == before
+    with pytest.raises(Exception, match=r"(?i)conflict"):
+        wh.execute(f"delete from {wh.database}.RAW.FLIGHTS where _partition = %(p)s", {"p": day})
+
+    # The task's retry aborts the session its dead try left open, then replaces the partition once.
+    for k, v in {**task, "AIRFLOW_CTX_TRY_NUMBER": "2"}.items():
+        monkeypatch.setenv(k, v)
+    with Warehouse() as retry:
+        result = loaders.load_table(retry, spec.FLIGHTS, day, "r2")
+    assert not result.skipped and result.rows_loaded == first.rows_loaded - 10
+    _, rows = wh.query(
+        f"select count(*), count(distinct year || month || day || carrier || flight || origin || sched_dep_time) "
+        f"from {wh.database}.RAW.FLIGHTS where _partition = %(p)s",
+        {"p": day},
+    )
+    assert rows == [(result.rows_loaded, result.rows_loaded)]
+    assert (
+        wh.scalar(f"select count(*) from {wh.database}.AUDIT.FILE_LOADS where partition_key = %(p)s", {"p": day}) == 1
+    )
+    assert wh.scalar(f"select count(*) from {wh.database}.AUDIT.WRITER_SESSIONS") == 0

@@ -1,0 +1,9 @@
+select
+    session_id,
+    try_number,
+    started_at
+from {{ params.database }}.{{ params.audit }}.WRITER_SESSIONS
+where
+    writes = {{ bind('writes') }}
+    and writer = {{ bind('writer') }}
+    and try_number < {{ bind('below_try') }}
