@@ -37,7 +37,7 @@ with DAG(
     end_date=END_DATE,
     catchup=False,
     max_active_runs=4,
-    default_args=default_args(),
+    default_args=default_args("ingest"),
     on_failure_callback=dag_failure_alert,
     doc_md=__doc__,
     tags=["flights", "ingest", "raw"],

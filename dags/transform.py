@@ -32,7 +32,7 @@ with DAG(
     start_date=START_DATE,
     catchup=False,
     max_active_runs=4,
-    default_args=default_args(),
+    default_args=default_args("transform"),
     on_failure_callback=dag_failure_alert,
     doc_md=__doc__,
     tags=["flights", "transform", "core"],

@@ -37,6 +37,8 @@ class Settings:
     warehouse_host: str = field(default_factory=lambda: os.environ.get("ELT_WAREHOUSE_HOST", "localhost"))
     warehouse_port: int = field(default_factory=lambda: int(os.environ.get("ELT_WAREHOUSE_PORT", "8443")))
     api_port: int = field(default_factory=lambda: int(os.environ.get("ELT_API_PORT", "8080")))
+    # How long one warehouse request may keep failing (the driver retries it) before it errors.
+    warehouse_timeout_s: int = field(default_factory=lambda: int(os.environ.get("ELT_WAREHOUSE_TIMEOUT_S", "300")))
 
     @property
     def landing_root(self) -> str:

@@ -73,8 +73,13 @@ class Warehouse:
         from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
 
         ensure_warehouse_ca()
+        from snowflake.connector import connect
+
         self.hook = SnowflakeHook(snowflake_conn_id=conn_id)
-        self.conn = self.hook.get_conn()
+        # The hook's own parameters, plus a bound on how long the driver retries a request
+        # against a warehouse that went away (unbounded, a task would hang until its timeout).
+        params = self.hook._get_conn_params()  # what hook.get_conn() connects with
+        self.conn = connect(**params, network_timeout=settings().warehouse_timeout_s)
         self.database = ident(settings().database)
         # Sessions run in autocommit; multi-statement writes use explicit BEGIN/COMMIT
         # (the emulator does not roll back a failed autocommit=False batch the way Snowflake does).

@@ -134,3 +134,13 @@ def test_only_the_task_after_the_gates_emits_assets(dagbag):
         upstream = emitters[0].get_flat_relative_ids(upstream=True)
         assert {g.task_id for g in gates} <= upstream, dag_id
         json.dumps(sorted(upstream))
+
+
+def test_downstream_dags_get_task_slots_first(dagbag):
+    """With many partitions in flight, publish (serial) and transform drain before more ingest."""
+    weights = {
+        dag_id: {(t.priority_weight, str(t.weight_rule)) for t in dagbag.dags[dag_id].tasks}
+        for dag_id in ("ingest", "transform", "publish")
+    }
+    assert {d: {w for w, _ in ws} for d, ws in weights.items()} == {"ingest": {1}, "transform": {2}, "publish": {3}}
+    assert {rule for ws in weights.values() for _, rule in ws} == {"absolute"}

@@ -131,6 +131,8 @@ def running_stack(home: Path, env: dict[str, str]) -> Iterator[Stack]:
 def embedded_stack(webhook: WebhookReceiver, smtp: SmtpReceiver) -> Iterator[Stack]:
     home = stack_home("elt-e2e-")
     (home / "failpoints").mkdir()
-    env = stack_env(home, **alert_env(webhook, smtp), ELT_FAILPOINT_DIR=str(home / "failpoints"))
+    env = stack_env(
+        home, **alert_env(webhook, smtp), ELT_FAILPOINT_DIR=str(home / "failpoints"), ELT_WAREHOUSE_TIMEOUT_S="20"
+    )
     with running_stack(home, env) as stack:
         yield stack

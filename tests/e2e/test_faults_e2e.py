@@ -112,11 +112,12 @@ def test_warehouse_killed_mid_run_fails_the_run_clearly_and_a_rerun_recovers(emb
         warehouse = stack.pid("warehouse")
         os.kill(warehouse, signal.SIGKILL)  # the warehouse dies under an open transaction
         (stack.failpoints / f"{FAILPOINT}.hit").unlink()  # the task goes on against a dead warehouse
-        out, _ = run.communicate(timeout=900)
+        out, err = run.communicate(timeout=900)
     finally:
         stop_process_group(run)
     assert run.returncode != 0, out
-    assert "failed in ingest" in out and "load_raw_flights" in out, out
+    assert "failed in ingest" in out and "load_raw_flights" in out, out + err[-3000:]
+    assert "warehouse" in out and "unreachable" in out, out
     assert len(attempts(stack, day, "load_raw_flights")) == 3  # the first try and both retries failed
 
     # Restart what is missing (the emulator), rerun: the day publishes once, nothing doubled.
