@@ -79,7 +79,8 @@ class Warehouse:
         # The hook's own parameters, plus a bound on how long the driver retries a request
         # against a warehouse that went away (unbounded, a task would hang until its timeout).
         params = self.hook._get_conn_params()  # what hook.get_conn() connects with
-        self.conn = connect(**params, network_timeout=settings().warehouse_timeout_s)
+        timeout = settings().warehouse_timeout_s
+        self.conn = connect(**params, network_timeout=timeout, login_timeout=timeout)
         self.database = ident(settings().database)
         # Sessions run in autocommit; multi-statement writes use explicit BEGIN/COMMIT
         # (the emulator does not roll back a failed autocommit=False batch the way Snowflake does).
