@@ -84,7 +84,7 @@ def runs_per_key(stack, dag_id: str) -> dict[str, int]:
     """How many runs of ``dag_id`` exist for each partition key, from the Airflow REST API."""
     code = (
         "import collections, json; from flights_elt import stack, runner; stack.apply_client_env(); "
-        f"runs = runner.runs_since({dag_id!r}, '2000-01-01'); "
+        f"runs = runner.runs_since({dag_id!r}, '2000-01-01T00:00:00+00:00'); "
         "print(json.dumps(collections.Counter(r['partition_key'] for r in runs)))"
     )
     out = subprocess.run([str(BIN / "python"), "-c", code], env=stack.env, capture_output=True, text=True, check=True)
