@@ -8,7 +8,6 @@ failed (the next DAG never starts on data that failed a gate).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import sys
@@ -147,8 +146,6 @@ def follow(
 
 
 def summarize(progress: dict[str, KeyProgress]) -> dict[str, Any]:
-    from flights_elt.warehouse import Warehouse
-
     keys = sorted(progress)
     per_dag: dict[str, Any] = {}
     for dag in CHAIN:
@@ -158,43 +155,43 @@ def summarize(progress: dict[str, KeyProgress]) -> dict[str, Any]:
             "mean_s": round(sum(durs) / len(durs), 2) if durs else None,
             "max_s": round(max(durs), 2) if durs else None,
         }
-    db = settings().database
-    bind = {"lo": keys[0], "hi": keys[-1]}
-    layers: dict[str, Any] = {}
-    try:
-        wh = Warehouse()
-    except Exception as e:  # the summary of what the scheduler did still matters most
-        log.error("warehouse unreachable, row counts unavailable: %s", e)
-        wh = None
-        layers["warehouse"] = f"unreachable ({type(e).__name__})"
-    with contextlib.nullcontext() if wh is None else wh:
-        queries = (
-            {}
-            if wh is None
-            else {
-                "landing rows": f"select coalesce(sum(rows_in_file), 0) from {db}.AUDIT.FILE_LOADS "
-                "where source = 'FLIGHTS' and partition_key between %(lo)s and %(hi)s",
-                "RAW.FLIGHTS": f"select count(*) from {db}.RAW.FLIGHTS where _partition between %(lo)s and %(hi)s",
-                "QUARANTINE.FLIGHTS": f"select count(*) from {db}.QUARANTINE.FLIGHTS "
-                "where _partition between %(lo)s and %(hi)s",
-                "CORE.FCT_FLIGHTS": f"select count(*) from {db}.CORE.FCT_FLIGHTS "
-                "where flight_date between %(lo)s and %(hi)s",
-                "MARTS.CARRIER_DAILY_PERFORMANCE (flights)": "select coalesce(sum(flights), 0) from "
-                f"{db}.MARTS.CARRIER_DAILY_PERFORMANCE where flight_date between %(lo)s and %(hi)s",
-            }
-        )
-        for label, sql in queries.items():
-            try:
-                layers[label] = int(wh.scalar(sql, bind) or 0)  # type: ignore[union-attr]
-            except Exception as e:  # a layer that does not exist yet (nothing published)
-                layers[label] = f"unavailable ({type(e).__name__})"
     return {
         "partitions": len(keys),
         "published": sum(1 for p in progress.values() if p.outcome == "published"),
         "failed": {p.key: p.outcome for p in progress.values() if p.outcome != "published"},
-        "rows": layers,
+        "rows": layer_counts(keys[0], keys[-1]),
         "dags": per_dag,
     }
+
+
+def layer_counts(lo: str, hi: str) -> dict[str, Any]:
+    """Flights of the partitions ``lo``..``hi`` in each layer; what is unavailable says why."""
+    from flights_elt.warehouse import Warehouse
+
+    db = settings().database
+    queries = {
+        "landing rows": f"select coalesce(sum(rows_in_file), 0) from {db}.AUDIT.FILE_LOADS "
+        "where source = 'FLIGHTS' and partition_key between %(lo)s and %(hi)s",
+        "RAW.FLIGHTS": f"select count(*) from {db}.RAW.FLIGHTS where _partition between %(lo)s and %(hi)s",
+        "QUARANTINE.FLIGHTS": f"select count(*) from {db}.QUARANTINE.FLIGHTS "
+        "where _partition between %(lo)s and %(hi)s",
+        "CORE.FCT_FLIGHTS": f"select count(*) from {db}.CORE.FCT_FLIGHTS where flight_date between %(lo)s and %(hi)s",
+        "MARTS.CARRIER_DAILY_PERFORMANCE (flights)": "select coalesce(sum(flights), 0) from "
+        f"{db}.MARTS.CARRIER_DAILY_PERFORMANCE where flight_date between %(lo)s and %(hi)s",
+    }
+    try:
+        wh = Warehouse()
+    except Exception as e:  # the summary of what the scheduler did still matters most
+        log.error("warehouse unreachable, row counts unavailable: %s", e)
+        return {"warehouse": f"unreachable ({type(e).__name__})"}
+    layers: dict[str, Any] = {}
+    with wh:
+        for label, sql in queries.items():
+            try:
+                layers[label] = int(wh.scalar(sql, {"lo": lo, "hi": hi}) or 0)
+            except Exception as e:  # a layer that does not exist yet (nothing published)
+                layers[label] = f"unavailable ({type(e).__name__})"
+    return layers
 
 
 def print_summary(summary: dict[str, Any], wall_s: float, out: Any = sys.stdout) -> None:

@@ -71,10 +71,9 @@ class Warehouse:
 
     def __init__(self, conn_id: str = WAREHOUSE_CONN_ID) -> None:
         from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
-
-        ensure_warehouse_ca()
         from snowflake.connector import connect
 
+        ensure_warehouse_ca()
         self.hook = SnowflakeHook(snowflake_conn_id=conn_id)
         # The hook's own parameters, plus a bound on how long the driver retries a request
         # against a warehouse that went away (unbounded, a task would hang until its timeout).

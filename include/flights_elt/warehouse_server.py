@@ -91,6 +91,7 @@ def install_session_control(server: Any) -> None:
     of an aborted session; the dead client's token is then refused.
     """
     import duckdb
+    import snowflake.connector.errors
     from fakesnow.cursor import FakeSnowflakeCursor
 
     counter = itertools.count(1)
@@ -116,8 +117,6 @@ def install_session_control(server: Any) -> None:
         elif m := _ABORT_SESSION.match(command):
             target = int(m.group(1))
             if not abort(target):
-                import snowflake.connector.errors
-
                 raise snowflake.connector.errors.ProgrammingError(
                     msg=f"Session {target} does not exist or not authorized.", errno=2003, sqlstate="02000"
                 )
@@ -128,8 +127,6 @@ def install_session_control(server: Any) -> None:
             # Another session's open transaction holds these rows. Snowflake fails such a
             # statement with a lock error the client can act on; unhandled, it would be an HTTP
             # 500, which the connector keeps retrying for minutes.
-            import snowflake.connector.errors
-
             raise snowflake.connector.errors.ProgrammingError(
                 msg=f"Statement aborted: the rows are locked by another transaction ({e})",
                 errno=625,
