@@ -7,18 +7,17 @@
 triggered explicitly with `elt run`, the REST API (`{"logical_date": null, "partition_key":
 "2013-01-05"}`) or `airflow backfill create`. Up to 4 partitions load side by side.
 
-**What it does.** Creates missing warehouse objects and refreshes the reference tables
+**`load_raw`.** Creates missing warehouse objects and refreshes the reference tables
 (airlines, airports, planes; skipped when their files did not change), then for each
 partitioned source (flights, weather) parses the day's landing file, quarantines rejected
 rows with the rule that rejected them, and bulk-loads the rest (Parquet → `PUT` → `COPY
-INTO`), replacing the partition in one transaction. Reruns are idempotent.
+INTO`), replacing the partition in one transaction per table. Reruns are idempotent.
 
-**Gates.** SQL column/table checks per RAW table (scoped to the partition) and the Soda scan
-of `checks/raw/`. A failed check fails its task at once (no retry), is recorded in
-`AUDIT.CHECK_RESULTS` and alerted.
-
-**What it emits.** `raw.flights` and `raw.weather` asset events for the partition, only after
-every RAW gate passed; that is what triggers `transform` for the same key.
+**`gate_raw`.** `SQLColumnCheckOperator` / `SQLTableCheckOperator` checks of every RAW table
+scoped to the partition, then the Soda scan of `checks/raw/`. Every outcome is recorded in
+`AUDIT.CHECK_RESULTS`; a failed check fails the task at once (no retry) and is alerted.
+Only when all passed does the task emit `raw.flights` and `raw.weather` for the partition,
+which is what triggers `transform` for the same key.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from airflow.sdk import DAG, CronPartitionTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
 from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, default_args, partition_key
-from flights_elt.gates import sql_check_tasks
 from flights_elt.spec import PARTITIONED_SOURCES
 
 with DAG(
@@ -44,45 +42,26 @@ with DAG(
 ):
 
     @task
-    def load_reference_tables(**context) -> dict:
-        from flights_elt.pipeline import prepare_and_load_references
+    def load_raw(**context) -> dict:
+        from flights_elt.pipeline import load_raw
 
-        return prepare_and_load_references(context["run_id"])
-
-    @task
-    def scan_raw(**context) -> dict:
-        from flights_elt.gates import scan_layer
-
-        return scan_layer("raw", context)
+        return load_raw(partition_key(context), context["run_id"])
 
     @task(outlets=list(assets.RAW_ASSETS))
-    def emit_raw_assets(loads: list[dict], **context) -> None:
-        """Runs only when every RAW gate passed: the asset events carry the partition key."""
+    def gate_raw(loads: dict, **context) -> dict:
+        """Emits the RAW assets, with the load's counts, only when every RAW check passed."""
+        from flights_elt.gates import run_gate
+
+        result = run_gate("raw", context)
         key = partition_key(context)
-        for asset, load in zip(assets.RAW_ASSETS, loads, strict=True):
+        for asset, source in zip(assets.RAW_ASSETS, PARTITIONED_SOURCES, strict=True):
+            load = loads[source.name]
             context["outlet_events"][asset].extra = {
                 "partition": key,
                 "rows_loaded": load["rows_loaded"],
                 "rows_quarantined": load["rows_quarantined"],
                 "batch_id": load["batch_id"],
             }
+        return result
 
-    references = load_reference_tables()
-    loads = []
-    for source in PARTITIONED_SOURCES:
-
-        @task(task_id=f"load_raw_{source.name.lower()}")
-        def load_raw(source_name: str = source.name, **context) -> dict:
-            from flights_elt.pipeline import load_partition
-
-            return load_partition(source_name, partition_key(context), context["run_id"])
-
-        load = load_raw()
-        references >> load
-        loads.append(load)
-
-    gates = [*sql_check_tasks("raw"), scan_raw()]
-    emit = emit_raw_assets(loads)
-    for load in loads:
-        load >> gates
-    gates >> emit
+    gate_raw(load_raw())

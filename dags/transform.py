@@ -6,16 +6,14 @@
 key (i.e. after the RAW gates passed). Asset-triggered runs have no logical date; everything
 keys on `dag_run.partition_key`.
 
-**What it does.** Merges the dimensions from the RAW reference tables, then replaces the
+**`build_core`.** Merges the dimensions from the RAW reference tables, then replaces the
 partition in `STAGING.STG_FLIGHTS`, `STAGING.STG_WEATHER` and `CORE.FCT_FLIGHTS` (delete +
 insert in one transaction each; idempotent).
 
-**Gates.** SQL checks on `CORE.FCT_FLIGHTS` (keys, reconciliation with RAW, carriers in
+**`gate_core`.** SQL checks on `CORE.FCT_FLIGHTS` (keys, reconciliation with RAW, carriers in
 `DIM_CARRIERS`) and the Soda scan of `checks/core/` (destinations and tail numbers missing
-from the references are warnings: they are real defects of the 2013 data).
-
-**What it emits.** `core.fct_flights` for the key, after the CORE gates passed; that triggers
-`publish`.
+from the references are warnings: they are real defects of the 2013 data). Only when all
+passed does it emit `core.fct_flights` for the key, which triggers `publish`.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from airflow.sdk import DAG, PartitionedAssetTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
 from flights_elt.dag_defaults import START_DATE, default_args, partition_key
-from flights_elt.gates import sql_check_tasks
 
 with DAG(
     dag_id="transform",
@@ -39,24 +36,21 @@ with DAG(
 ):
 
     @task
-    def build_core_models(**context) -> dict:
+    def build_core(**context) -> dict:
         from flights_elt.pipeline import transform_partition
 
         return transform_partition(partition_key(context))
 
-    @task
-    def scan_core(**context) -> dict:
-        from flights_elt.gates import scan_layer
-
-        return scan_layer("core", context)
-
     @task(outlets=list(assets.CORE_ASSETS))
-    def emit_core_assets(counts: dict, **context) -> None:
+    def gate_core(counts: dict, **context) -> dict:
+        """Emits `core.fct_flights` only when every CORE check passed."""
+        from flights_elt.gates import run_gate
+
+        result = run_gate("core", context)
         context["outlet_events"][assets.CORE_FCT_FLIGHTS].extra = {
             "partition": partition_key(context),
             "rows": counts["FCT_FLIGHTS"],
         }
+        return result
 
-    counts = build_core_models()
-    gates = [*sql_check_tasks("core"), scan_core()]
-    counts >> gates >> emit_core_assets(counts)
+    gate_core(build_core())

@@ -3,9 +3,10 @@
 One entry per (layer, table). ``columns`` is the operator's ``column_mapping``; ``table`` is
 its ``checks`` with one extra key the project adds, ``observed``: an aggregate whose value is
 recorded in AUDIT.CHECK_RESULTS (and named in alerts) next to the boolean outcome. All are
-``fail`` severity: they guard structure, and a failure stops the hop. Tables are written with
-``{database}`` / ``{versions}`` placeholders resolved from config when the DAG is built, and
-every check is scoped to the partition through the operator's ``partition_clause``.
+``fail`` severity: they guard structure, and a failure stops the hop. Tables and statements are
+written with ``{database}`` / ``{versions}`` / ``{partition}`` / ``{version_table}`` placeholders
+that the gate resolves when it runs, and every check is scoped to the partition through the
+operator's ``partition_clause``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 @dataclass(frozen=True)
 class TableChecks:
     name: str  # short name, used in task ids: check_<layer>_<name>
-    table: str  # "{database}.RAW.FLIGHTS"; may be an Airflow template (mart versions)
+    table: str  # "{database}.RAW.FLIGHTS"; marts: "{database}.{versions}.{version_table}"
     partition_column: str
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     table_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -38,7 +39,7 @@ def _none(condition: str) -> dict[str, str]:
     return {"check_statement": f"{count} = 0", "observed": count}
 
 
-KEY = "'{{{{ dag_run.partition_key }}}}'"  # rendered by Airflow: the run's partition
+KEY = "'{partition}'"  # the partition under check
 FLIGHT_KEY = "concat_ws('|', CARRIER, FLIGHT, ORIGIN, SCHED_DEP_TIME)"
 ROW_COUNT_POSITIVE = {"check_statement": "COUNT(*) > 0", "observed": "COUNT(*)"}
 KEY_UNIQUE = _equal("COUNT(*)", f"COUNT(DISTINCT {FLIGHT_KEY})")
@@ -107,13 +108,13 @@ CORE = (
     ),
 )
 
-MART_TABLE = "{database}.{versions}.{{{{ ti.xcom_pull(task_ids='build_mart_versions')['%s']['table'] }}}}"
+MART_TABLE = "{database}.{versions}.{version_table}"  # the new version, before it is published
 FLIGHTS_RECONCILE = _equal("SUM(FLIGHTS)", CORE_FLIGHTS)
 
 MARTS = (
     TableChecks(
         name="carrier_daily_performance",
-        table=MART_TABLE % "CARRIER_DAILY_PERFORMANCE",
+        table=MART_TABLE,
         partition_column="FLIGHT_DATE",
         columns={
             **_not_null("FLIGHT_DATE", "CARRIER", "CANCELLED"),
@@ -128,7 +129,7 @@ MARTS = (
     ),
     TableChecks(
         name="route_daily_delays",
-        table=MART_TABLE % "ROUTE_DAILY_DELAYS",
+        table=MART_TABLE,
         partition_column="FLIGHT_DATE",
         columns=_not_null("FLIGHT_DATE", "ORIGIN", "DEST", "FLIGHTS", "CANCELLED"),
         table_checks={"flights_reconcile_with_core": FLIGHTS_RECONCILE},
@@ -138,12 +139,18 @@ MARTS = (
 LAYERS = {"raw": RAW, "core": CORE, "marts": MARTS}
 
 
-def resolve(checks: TableChecks, database: str, versions: str) -> TableChecks:
-    """Fill the config placeholders ({database}, {versions}); Airflow templates stay."""
+def resolve(
+    checks: TableChecks, database: str, versions: str, partition: str, version_table: str | None = None
+) -> TableChecks:
+    """Fill the placeholders: database and schema names from config, the partition under check
+    and, for a mart, the version table under audit."""
+    values = {"database": database, "versions": versions, "partition": partition, "version_table": version_table}
+    if "{version_table}" in checks.table and not version_table:
+        raise ValueError(f"checks of {checks.name} need the version table under audit")
 
     def fill(value: Any) -> Any:
         if isinstance(value, str):
-            return value.format(database=database, versions=versions)
+            return value.format(**values)
         if isinstance(value, dict):
             return {k: fill(v) for k, v in value.items()}
         return value

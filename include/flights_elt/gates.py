@@ -1,11 +1,18 @@
-"""Quality gates: Soda scans and Airflow's SQL check operators, with every outcome recorded.
+"""Quality gates: Airflow's SQL check operators and Soda scans, with every outcome recorded.
 
-A gate task either passes (all ``fail``-severity checks pass), or raises ``GateFailed``, an
-``AirflowFailException``: the task fails at once without retries (bad data does not get
-better by retrying), the task that emits the asset never runs, and so the next DAG never
-starts on that partition. Every outcome — pass, warn, fail — goes to ``AUDIT.CHECK_RESULTS``
-with its observed value and threshold, and the failure message names each failed check with
-its observed value, which is what the alerts carry.
+Each hop has one gate task, the only task of its DAG that emits assets. It runs the layer's
+``SQLColumnCheckOperator`` / ``SQLTableCheckOperator`` checks (built from ``checks_spec`` and
+scoped to the partition through ``partition_clause``) and the layer's Soda scan, records every
+outcome — pass, warn, fail — in ``AUDIT.CHECK_RESULTS`` with its observed value and threshold,
+and either passes or raises ``GateFailed``, an ``AirflowFailException``: the task fails at once
+without retries (bad data does not get better by retrying), so the asset event is never emitted
+and the next DAG never starts on that partition. The failure message names each failed check
+with its observed value, which is what the alerts carry. Checks that could not run at all (the
+warehouse is unreachable) raise ordinary errors instead, and retries apply.
+
+One task per hop instead of one per check: each Airflow task costs close to a second of CPU in
+process start, scheduling and API calls, which on a small machine dominated the checks
+themselves (see the README's performance section).
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, SQLTableCheckOperator
+from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
 from airflow.sdk.exceptions import AirflowFailException
 
+from flights_elt import driver
 from flights_elt.config import CHECKS_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca
 
 log = logging.getLogger(__name__)
@@ -61,27 +70,25 @@ def run_context(context: Any) -> dict[str, Any]:
 
 
 def record(outcomes: Iterable[CheckOutcome], ctx: dict[str, Any]) -> None:
-    """Append outcomes to AUDIT.CHECK_RESULTS (one transaction)."""
+    """Append outcomes to AUDIT.CHECK_RESULTS in one multi-row INSERT statement."""
     from flights_elt.warehouse import Warehouse, render_sql
 
-    rows = list(outcomes)
+    rows = [
+        {
+            **ctx,
+            "check_source": o.source,
+            "table_name": o.table,
+            "check_name": o.name,
+            "observed_value": _text(o.observed),
+            "threshold": o.threshold,
+            "outcome": o.outcome,
+        }
+        for o in outcomes
+    ]
     if not rows:
         return
-    sql = render_sql("audit/insert_check_result")
-    with Warehouse() as wh, wh.transaction(), wh.conn.cursor() as cur:
-        for o in rows:
-            cur.execute(
-                sql,
-                {
-                    **ctx,
-                    "check_source": o.source,
-                    "table_name": o.table,
-                    "check_name": o.name,
-                    "observed_value": _text(o.observed),
-                    "threshold": o.threshold,
-                    "outcome": o.outcome,
-                },
-            )
+    with Warehouse() as wh, wh.conn.cursor() as cur:
+        cur.executemany(render_sql("audit/insert_check_result"), rows)  # the driver sends one INSERT
 
 
 def _text(value: Any) -> str | None:
@@ -122,24 +129,24 @@ _THRESHOLD_WORDS = {
 
 
 class _AuditedCheck:
-    """Shared by the audited check operators: record every outcome, fail fast on a failed check."""
+    """Shared by the audited check operators: the operator's own verdict, as CheckOutcomes."""
 
     task_id: str
 
     def _outcomes(self) -> list[CheckOutcome]:
         raise NotImplementedError
 
-    def _audited(self, run: Any, context: Any) -> None:
+    def _run_checks(self, run: Any, context: Any) -> list[CheckOutcome]:
         ensure_warehouse_ca()
+        driver.install()
         try:
             run(context)
         except Exception:
             outcomes = self._outcomes()
             if not any(o.outcome == "fail" for o in outcomes):
                 raise  # not a check verdict (e.g. the query could not run): retries apply
-            enforce(self.task_id, outcomes, context)  # raises GateFailed
-            raise
-        enforce(self.task_id, self._outcomes(), context)
+            return outcomes
+        return self._outcomes()
 
 
 class AuditedSQLColumnCheckOperator(_AuditedCheck, SQLColumnCheckOperator):
@@ -148,7 +155,10 @@ class AuditedSQLColumnCheckOperator(_AuditedCheck, SQLColumnCheckOperator):
     ui_color = "#f3e5ab"
 
     def execute(self, context: Any) -> None:
-        self._audited(super().execute, context)
+        enforce(self.task_id, self.run_checks(context), context)
+
+    def run_checks(self, context: Any) -> list[CheckOutcome]:
+        return self._run_checks(super().execute, context)
 
     def _outcomes(self) -> list[CheckOutcome]:
         out = []
@@ -181,10 +191,12 @@ class AuditedSQLTableCheckOperator(_AuditedCheck, SQLTableCheckOperator):
     template_fields = (*SQLTableCheckOperator.template_fields, "checks")
 
     def execute(self, context: Any) -> None:
-        # `checks` is templated (the observed expressions may use the partition key); rebuild
-        # the operator's query from the rendered checks.
+        enforce(self.task_id, self.run_checks(context), context)
+
+    def run_checks(self, context: Any) -> list[CheckOutcome]:
+        # `checks` may have been templated after __init__ built the query: rebuild it.
         self.sql = f"SELECT check_name, check_result FROM ({self._generate_sql_query()}) AS check_table"
-        self._audited(super().execute, context)
+        return self._run_checks(super().execute, context)
 
     def _observed(self) -> dict[str, Any]:
         exprs = {name: c["observed"] for name, c in self.checks.items() if c.get("observed")}
@@ -260,6 +272,7 @@ def soda_scan(
     from soda.scan import Scan
 
     ensure_warehouse_ca()
+    driver.install()
     os.environ.update(soda_environment())
     os.environ["SODA_SCHEMA"] = schema
     scan = Scan()
@@ -300,43 +313,103 @@ def soda_variables(partition: str, **extra: str) -> dict[str, str]:
     return {"partition": partition, "NOW": now.isoformat(), "PUBLISH_DEADLINE_MINUTES": deadline, **extra}
 
 
-# --------------------------------------------------------------------------- DAG wiring helpers
+# --------------------------------------------------------------------------- the gate of a hop
 
 
-def sql_check_tasks(layer: str) -> list[Any]:
+def sql_check_operators(layer: str, partition: str, version_tables: dict[str, str] | None = None) -> list[Any]:
     """One SQLColumnCheckOperator and/or SQLTableCheckOperator per table of ``layer``, built from
-    checks_spec, scoped to the run's partition. Call inside a ``with DAG(...)`` block."""
+    checks_spec and scoped to ``partition``. ``version_tables`` names the mart versions under audit."""
     from flights_elt import checks_spec
     from flights_elt.config import settings
 
+    dt.date.fromisoformat(partition)  # the key is spliced into SQL: it must be a date
     s = settings()
-    tasks: list[Any] = []
+    ops: list[Any] = []
     for spec in checks_spec.LAYERS[layer]:
-        c = checks_spec.resolve(spec, s.database, s.schemas["versions"])
-        clause = f"{c.partition_column} = '{{{{ dag_run.partition_key }}}}'"
-        common = {"conn_id": WAREHOUSE_CONN_ID, "partition_clause": clause, "table": c.table}
+        version_table = (version_tables or {}).get(spec.name.upper())
+        c = checks_spec.resolve(spec, s.database, s.schemas["versions"], partition, version_table)
+        common = {
+            "conn_id": WAREHOUSE_CONN_ID,
+            "partition_clause": f"{c.partition_column} = '{partition}'",
+            "table": c.table,
+        }
+        prefix = f"check_{layer}_{c.name}"
         if c.columns:
-            tasks.append(
-                AuditedSQLColumnCheckOperator(
-                    task_id=f"check_{layer}_{c.name}_columns", column_mapping=c.columns, **common
-                )
-            )
+            ops.append(AuditedSQLColumnCheckOperator(task_id=f"{prefix}_columns", column_mapping=c.columns, **common))
         if c.table_checks:
-            tasks.append(
-                AuditedSQLTableCheckOperator(task_id=f"check_{layer}_{c.name}_table", checks=c.table_checks, **common)
-            )
-    return tasks
+            ops.append(AuditedSQLTableCheckOperator(task_id=f"{prefix}_table", checks=c.table_checks, **common))
+    return ops
 
 
-def scan_layer(layer: str, context: Any, extra_variables: dict[str, str] | None = None) -> dict[str, int]:
-    """The Soda gate of one layer for the run's partition."""
+def layer_scan(layer: str, partition: str, extra_variables: dict[str, str] | None = None) -> list[CheckOutcome]:
+    """The Soda scan of one layer (checks/<layer>/*.yml) for one partition."""
     from flights_elt.config import settings
-    from flights_elt.dag_defaults import partition_key
 
     s = settings()
     schema = {"raw": s.schemas["raw"], "core": s.schemas["core"], "marts": s.schemas["versions"]}[layer]
+    variables = soda_variables(partition, DATABASE=s.database, **(extra_variables or {}))
+    return soda_scan(layer, variables, schema)
+
+
+class _Borrowed:
+    """A connection lent to a hook: the hook's ``close()`` leaves it open for the next check."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class GateSessionHook(SnowflakeHook):
+    """The warehouse hook of one gate: every check operator of the gate runs on one session
+    (a login costs more than most checks), bounded by ``ELT_WAREHOUSE_TIMEOUT_S`` like every
+    other session of the pipeline. Use as a context manager; leaving it closes the session."""
+
+    _session: Any = None
+
+    def get_conn(self) -> Any:
+        if self._session is None:
+            from snowflake.connector import connect
+
+            from flights_elt.config import settings
+
+            timeout = settings().warehouse_timeout_s
+            self._session = connect(**self._get_conn_params(), network_timeout=timeout, login_timeout=timeout)
+        return _Borrowed(self._session)
+
+    def __enter__(self) -> GateSessionHook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def run_gate(
+    layer: str,
+    context: Any,
+    version_tables: dict[str, str] | None = None,
+    extra_variables: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """The whole gate of one hop for the run's partition: SQL checks, then the Soda scan.
+
+    Every check runs even when an earlier one failed, so the record and the alert show the
+    whole picture; then GateFailed is raised if any ``fail`` outcome was seen."""
+    from flights_elt.dag_defaults import partition_key
+
     key = partition_key(context)
-    variables = soda_variables(key, DATABASE=s.database, **(extra_variables or {}))
-    outcomes = soda_scan(layer, variables, schema)
-    warnings = enforce(f"scan_{layer}", outcomes, context)
+    outcomes: list[CheckOutcome] = []
+    ensure_warehouse_ca()
+    driver.install()
+    with GateSessionHook(snowflake_conn_id=WAREHOUSE_CONN_ID) as hook:
+        for op in sql_check_operators(layer, key, version_tables):
+            op._hook = hook  # the operator's own hook would log in again for every check
+            outcomes += op.run_checks(context)
+    outcomes += layer_scan(layer, key, extra_variables)
+    warnings = enforce(context["ti"].task_id, outcomes, context)
     return {"checks": len(outcomes), "warnings": len(warnings)}

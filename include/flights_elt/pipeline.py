@@ -14,17 +14,17 @@ from flights_elt.warehouse import Warehouse
 log = logging.getLogger(__name__)
 
 
-def prepare_and_load_references(run_id: str) -> dict[str, Any]:
-    """Create missing warehouse objects, then (re)load reference tables whose files changed."""
+def load_raw(partition: str, run_id: str) -> dict[str, dict[str, Any]]:
+    """Everything ingest writes for one day, on one connection: missing warehouse objects,
+    reference tables whose files changed, then each partitioned source's landing file → RAW
+    (+ QUARANTINE). Each table is replaced in its own transaction, so a retry after a crash
+    redoes only what did not commit. Returns {table: load result}."""
     with Warehouse() as wh:
         models.ensure_objects(wh)
-        return {t.name: loaders.load_table(wh, t, None, run_id).as_dict() for t in spec.REFERENCE_SOURCES}
-
-
-def load_partition(source: str, partition: str, run_id: str) -> dict[str, Any]:
-    """Landing file of one day → RAW (+ QUARANTINE)."""
-    with Warehouse() as wh:
-        return loaders.load_table(wh, spec.source(source), partition, run_id).as_dict()
+        out = {t.name: loaders.load_table(wh, t, None, run_id).as_dict() for t in spec.REFERENCE_SOURCES}
+        for t in spec.PARTITIONED_SOURCES:
+            out[t.name] = loaders.load_table(wh, t, partition, run_id).as_dict()
+        return out
 
 
 def transform_partition(partition: str) -> dict[str, int]:
@@ -38,10 +38,23 @@ def build_marts(partition: str, run_id: str) -> dict[str, dict[str, Any]]:
         return {m.name: publish.build(wh, m, partition, run_id) for m in publish.MARTS}
 
 
-def publish_marts(built: dict[str, dict[str, Any]], partition: str, run_id: str) -> dict[str, int]:
+def audit_and_publish_marts(built: dict[str, dict[str, Any]], context: Any) -> dict[str, int]:
+    """Write-audit-publish, second half: audit the versions built aside, then switch every
+    consumer view to them; a failed audit drops them instead, and the published views never
+    move. A check that could not run raises a plain error: the versions stay for the retry."""
+    from flights_elt.dag_defaults import partition_key
+    from flights_elt.gates import GateFailed, run_gate
+
+    key, run_id = partition_key(context), context["run_id"]
+    tables = {name: str(info["table"]) for name, info in built.items()}
+    try:
+        run_gate("marts", context, version_tables=tables, extra_variables=mart_scan_variables(built))
+    except GateFailed:
+        discard_marts(built, key, run_id)
+        raise
     with Warehouse() as wh:
         for name, info in built.items():
-            publish.switch(wh, publish.mart(name), int(info["version"]), partition, run_id)
+            publish.switch(wh, publish.mart(name), int(info["version"]), key, run_id)
     return {name: int(info["version"]) for name, info in built.items()}
 
 

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,7 @@ def install_session_control(server: Any) -> None:
 
     counter = itertools.count(1)
     execute = FakeSnowflakeCursor.execute
+    query_log = _open_query_log()
 
     def session_id(conn: Any) -> int:
         if getattr(conn, "_elt_session_id", None) is None:
@@ -121,6 +123,7 @@ def install_session_control(server: Any) -> None:
                     msg=f"Session {target} does not exist or not authorized.", errno=2003, sqlstate="02000"
                 )
             command = "select 'Session aborted' as \"SYSTEM$ABORT_SESSION\""
+        started = time.perf_counter()
         try:
             return execute(self, command, *args, **kwargs)
         except duckdb.TransactionException as e:
@@ -132,8 +135,19 @@ def install_session_control(server: Any) -> None:
                 errno=625,
                 sqlstate="57014",
             ) from None
+        finally:
+            if query_log is not None:
+                ms = (time.perf_counter() - started) * 1000
+                query_log.write(f"{ms:.1f}\t{session_id(self._conn)}\t{' '.join(command.split())[:500]}\n")
 
     FakeSnowflakeCursor.execute = execute_with_sessions
+
+
+def _open_query_log() -> Any:
+    """With ``ELT_WAREHOUSE_QUERY_LOG=<file>``, every statement is appended to it with its
+    duration in ms and session id (tab-separated): where the warehouse's time goes."""
+    path = os.environ.get("ELT_WAREHOUSE_QUERY_LOG")
+    return open(path, "a", buffering=1) if path else None  # stays open for the life of the server
 
 
 def serve(host: str, port: int, data_dir: Path, tls_dir: Path) -> None:

@@ -109,7 +109,7 @@ def test_a_task_sigkilled_mid_load_is_retried_and_leaves_no_partial_or_duplicate
     finally:
         stop_process_group(run)
     assert run.returncode == 0, out + err[-3000:]
-    assert attempts(stack, day, "load_raw_flights") == ["attempt=1.log", "attempt=2.log"]
+    assert attempts(stack, day, "load_raw") == ["attempt=1.log", "attempt=2.log"]
     expected = source_counts([day])[day]
     assert raw_counts(stack, day) == (expected, expected)
     assert mart_counts(stack, [day]) == {day: expected}
@@ -132,9 +132,9 @@ def test_warehouse_killed_mid_run_fails_the_run_clearly_and_a_rerun_recovers(emb
     finally:
         stop_process_group(run)
     assert run.returncode != 0, out
-    assert "failed in ingest" in out and "load_raw_flights" in out, out + err[-3000:]
+    assert "failed in ingest" in out and "load_raw" in out, out + err[-3000:]
     assert "warehouse" in out and "unreachable" in out, out
-    assert len(attempts(stack, day, "load_raw_flights")) == 3  # the first try and both retries failed
+    assert len(attempts(stack, day, "load_raw")) == 3  # the first try and both retries failed
 
     # Restart what is missing (the emulator), rerun: the day publishes once, nothing doubled.
     stack.elt("up", timeout=600)

@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from flights_elt import checks_spec, gates, landing, loaders, models, pipeline, publish, spec
+from flights_elt import gates, landing, loaders, models, pipeline, publish, spec
 from flights_elt.config import settings
 from flights_elt.warehouse import Warehouse
 
@@ -23,44 +23,9 @@ def context(task_id: str, dag_id: str = "test") -> dict:
 
 
 def operators(layer: str, built: dict | None = None) -> list:
-    """The layer's check operators, with the templates Airflow would render filled in."""
-    s = settings()
-    ops = []
-    for c in checks_spec.LAYERS[layer]:
-        c = checks_spec.resolve(c, s.database, s.schemas["versions"])
-
-        def fill(text: str, c=c) -> str:
-            text = text.replace("{{ dag_run.partition_key }}", DAY)
-            if built:
-                for mart, info in built.items():
-                    text = text.replace(
-                        f"{{{{ ti.xcom_pull(task_ids='build_mart_versions')['{mart}']['table'] }}}}", info["table"]
-                    )
-            return text
-
-        clause = f"{c.partition_column} = '{DAY}'"
-        table = fill(c.table)
-        if c.columns:
-            ops.append(
-                gates.AuditedSQLColumnCheckOperator(
-                    task_id=f"check_{layer}_{c.name}_columns",
-                    table=table,
-                    column_mapping=c.columns,
-                    partition_clause=clause,
-                    conn_id="snowflake_warehouse",
-                )
-            )
-        if c.table_checks:
-            checks = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in c.table_checks.items()}
-            op = gates.AuditedSQLTableCheckOperator(
-                task_id=f"check_{layer}_{c.name}_table",
-                table=table,
-                checks=checks,
-                partition_clause=clause,
-                conn_id="snowflake_warehouse",
-            )
-            ops.append(op)
-    return ops
+    """The layer's check operators, exactly as the gate task builds them."""
+    tables = {name: info["table"] for name, info in (built or {}).items()}
+    return gates.sql_check_operators(layer, DAY, tables)
 
 
 def run_gate(op) -> list[gates.CheckOutcome] | gates.GateFailed:
@@ -134,6 +99,14 @@ def test_raw_gates_stop_null_carriers_and_duplicates(wh: Warehouse, seeded: Path
     soda_failed = {o.name: o.observed for o in scan("raw") if o.outcome == "fail"}
     assert soda_failed["carrier is never null"] == 1
     assert soda_failed["flight key is unique within the partition"] == 3
+    # The gate task runs all of them in one go: every failure recorded and named at once.
+    with pytest.raises(gates.GateFailed) as stopped:
+        gates.run_gate("raw", context("gate_raw", "ingest"))
+    assert "CARRIER.null_check — observed 1" in str(stopped.value)
+    assert "carrier is never null — observed 1" in str(stopped.value)
+    recorded = audit_failures(wh, "gate_raw")
+    assert recorded["CARRIER.null_check"] == "1" and recorded["flight_key_unique"] == "4"
+    assert recorded["carrier is never null"] == "1"
 
 
 def test_core_gate_stops_unknown_carrier(wh: Warehouse, seeded: Path):
@@ -166,8 +139,26 @@ def test_failed_mart_audit_leaves_published_mart_unchanged(wh: Warehouse, seeded
     soda_failed = [o.name for o in scan("marts", pipeline.mart_scan_variables(built)) if o.outcome == "fail"]
     assert "flights reconcile with CORE.FCT_FLIGHTS" in soda_failed
     assert "on-time rate within [0, 1]" in soda_failed
-    pipeline.discard_marts(built, DAY, "r")
+    # The publish task: the audit fails, the new versions are dropped, the view never moved.
+    with pytest.raises(gates.GateFailed):
+        pipeline.audit_and_publish_marts(built, context("audit_and_publish", "publish"))
     assert sorted(wh.query(f"select * from {view}")[1]) == before
+    _, left = wh.query(
+        "select table_name from information_schema.tables where table_schema = 'MARTS_VERSIONS' and table_name = %(t)s",
+        {"t": table},
+    )
+    assert left == []
+    assert "flights_reconcile_with_core" in audit_failures(wh, "audit_and_publish")
+
+
+def test_a_passing_audit_publishes_the_new_versions(wh: Warehouse, seeded: Path):
+    load_all(wh)
+    models.transform_partition(wh, DAY)
+    built = {m.name: publish.build(wh, m, DAY, "r") for m in publish.MARTS}
+    versions = pipeline.audit_and_publish_marts(built, context("audit_and_publish", "publish"))
+    assert versions == {name: info["version"] for name, info in built.items()}
+    flights = wh.scalar(f"select sum(flights) from {wh.database}.MARTS.CARRIER_DAILY_PERFORMANCE")
+    assert int(flights) == int(wh.scalar(f"select count(*) from {wh.database}.CORE.FCT_FLIGHTS"))
 
 
 def test_late_partition_is_reported_as_a_warning(wh: Warehouse, seeded: Path):

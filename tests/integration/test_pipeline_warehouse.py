@@ -207,7 +207,7 @@ def test_a_load_killed_mid_transaction_leaves_nothing_and_does_not_block_the_ret
     wh: Warehouse, seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     day = DAYS[0]
-    task = {"AIRFLOW_CTX_DAG_ID": "ingest", "AIRFLOW_CTX_DAG_RUN_ID": "r2", "AIRFLOW_CTX_TASK_ID": "load_raw_flights"}
+    task = {"AIRFLOW_CTX_DAG_ID": "ingest", "AIRFLOW_CTX_DAG_RUN_ID": "r2", "AIRFLOW_CTX_TASK_ID": "load_raw"}
     first = loaders.load_table(wh, spec.FLIGHTS, day, "r1")
     before = checksum(wh, "RAW", "FLIGHTS"), checksum(wh, "QUARANTINE", "FLIGHTS")
     path = seeded / "flights" / f"{day}.csv"
@@ -259,3 +259,11 @@ def test_a_load_killed_mid_transaction_leaves_nothing_and_does_not_block_the_ret
         wh.scalar(f"select count(*) from {wh.database}.AUDIT.FILE_LOADS where partition_key = %(p)s", {"p": day}) == 1
     )
     assert wh.scalar(f"select count(*) from {wh.database}.AUDIT.WRITER_SESSIONS") == 0
+
+
+def test_setup_is_one_catalog_query_when_everything_exists_and_recreates_what_is_missing(wh: Warehouse):
+    assert models.missing_objects(wh) == set()
+    wh.execute(f"drop table {wh.database}.AUDIT.CHECK_RESULTS")
+    assert models.missing_objects(wh) == {("AUDIT", "CHECK_RESULTS")}
+    models.ensure_objects(wh)
+    assert models.missing_objects(wh) == set()
