@@ -32,6 +32,15 @@ class KeyProgress:
     key: str
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     chain: tuple[str, ...] = CHAIN
+    triggered_at: dt.datetime | None = None
+
+    @property
+    def latency_s(self) -> float | None:
+        """Trigger of the first DAG → end of the last one's successful run (the day published)."""
+        last = self.runs.get(self.chain[-1])
+        if self.triggered_at is None or self.outcome != "published" or not last or not last.get("end_date"):
+            return None
+        return (_timestamp(last["end_date"]) - self.triggered_at).total_seconds()
 
     @property
     def outcome(self) -> str | None:
@@ -100,12 +109,29 @@ def poll(progress: dict[str, KeyProgress], since: str, chain: tuple[str, ...] = 
                     progress[key].runs[dag] = run
 
 
+def _timestamp(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _duration(run: dict[str, Any]) -> float | None:
     if not run.get("start_date") or not run.get("end_date"):
         return None
-    start = dt.datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
-    end = dt.datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
-    return (end - start).total_seconds()
+    return (_timestamp(run["end_date"]) - _timestamp(run["start_date"])).total_seconds()
+
+
+def pipeline_times(progress: dict[str, KeyProgress]) -> dict[str, float | None]:
+    """How long the pipeline took, from the scheduler's own run records (not the client's):
+    ``chain_s`` from the first trigger to the last key published, and per-key latency (trigger
+    of ingest → end of publish)."""
+    latencies = sorted(x for p in progress.values() if (x := p.latency_s) is not None)
+    triggered = [p.triggered_at for p in progress.values() if p.triggered_at]
+    last_runs = [p.runs.get(p.chain[-1]) or {} for p in progress.values()]
+    ends = [_timestamp(r["end_date"]) for r in last_runs if r.get("end_date")]
+    return {
+        "chain_s": round((max(ends) - min(triggered)).total_seconds(), 2) if ends and triggered else None,
+        "latency_median_s": round(latencies[len(latencies) // 2], 2) if latencies else None,
+        "latency_max_s": round(latencies[-1], 2) if latencies else None,
+    }
 
 
 def follow(
@@ -120,6 +146,7 @@ def follow(
     progress = {k: KeyProgress(k, chain=chain) for k in keys}
     batch = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
     for k in keys:
+        progress[k].triggered_at = dt.datetime.now(dt.UTC)
         trigger(k, chain[0], batch)
     started = time.monotonic()
     last_line = ""
@@ -161,6 +188,7 @@ def summarize(progress: dict[str, KeyProgress]) -> dict[str, Any]:
         "failed": {p.key: p.outcome for p in progress.values() if p.outcome != "published"},
         "rows": layer_counts(keys[0], keys[-1]),
         "dags": per_dag,
+        **pipeline_times(progress),
     }
 
 
@@ -207,3 +235,9 @@ def print_summary(summary: dict[str, Any], wall_s: float, out: Any = sys.stdout)
     print("DAG run durations:", file=out)
     for dag, d in summary["dags"].items():
         print(f"  {dag:<10} runs {d['runs']:>4}  mean {d['mean_s']}s  max {d['max_s']}s", file=out)
+    if summary.get("latency_median_s") is not None:
+        print(
+            f"Trigger → published: median {summary['latency_median_s']}s, max {summary['latency_max_s']}s; "
+            f"first trigger → last published: {summary['chain_s']}s",
+            file=out,
+        )
