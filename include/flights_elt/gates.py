@@ -136,11 +136,17 @@ class _AuditedCheck:
     def _outcomes(self) -> list[CheckOutcome]:
         raise NotImplementedError
 
-    def _run_checks(self, run: Any, context: Any) -> list[CheckOutcome]:
+    def _run_checks(self, operator_class: type, context: Any) -> list[CheckOutcome]:
+        """Run ``operator_class``'s own check logic and turn its verdict into outcomes.
+
+        Inside a gate task the operator is a check engine, not a task of its own: its
+        ``execute`` is called unwrapped from Airflow's safeguard, which otherwise logs that an
+        operator is being executed outside the task runner."""
+        execute = getattr(operator_class.execute, "__wrapped__", operator_class.execute)
         ensure_warehouse_ca()
         driver.install()
         try:
-            run(context)
+            execute(self, context)
         except Exception:
             outcomes = self._outcomes()
             if not any(o.outcome == "fail" for o in outcomes):
@@ -158,7 +164,7 @@ class AuditedSQLColumnCheckOperator(_AuditedCheck, SQLColumnCheckOperator):
         enforce(self.task_id, self.run_checks(context), context)
 
     def run_checks(self, context: Any) -> list[CheckOutcome]:
-        return self._run_checks(super().execute, context)
+        return self._run_checks(SQLColumnCheckOperator, context)
 
     def _outcomes(self) -> list[CheckOutcome]:
         out = []
@@ -196,7 +202,7 @@ class AuditedSQLTableCheckOperator(_AuditedCheck, SQLTableCheckOperator):
     def run_checks(self, context: Any) -> list[CheckOutcome]:
         # `checks` may have been templated after __init__ built the query: rebuild it.
         self.sql = f"SELECT check_name, check_result FROM ({self._generate_sql_query()}) AS check_table"
-        return self._run_checks(super().execute, context)
+        return self._run_checks(SQLTableCheckOperator, context)
 
     def _observed(self) -> dict[str, Any]:
         exprs = {name: c["observed"] for name, c in self.checks.items() if c.get("observed")}
