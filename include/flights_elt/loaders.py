@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NULL_TOKENS = frozenset({"", "NA"})
+# What str.strip() removes: every character for which str.isspace() is true.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Integer fields pyarrow reads otherwise than pd.to_numeric: negative zero ("-0": pandas gives
+# -0.0 among floats) and hexadecimal ("0x1F": pandas finds no number). Each pattern matches the
+# end of such a field (and of a few text values, which then merely take the strict path); both
+# are searched separately, which keeps the scan of a large file fast.
+_MISREAD_INTEGERS = (r"-0+[ \t]*(?:[,\n]|$)", r"(?i)0x[0-9a-f]+[ \t]*(?:[,\n]|$)")
+
+
+def _memory_pool() -> Any:
+    """Arrow memory for parsing: malloc's. In a fresh process (a task parses one file), reading
+    a large file into it took about half the time it took with pyarrow's default pool."""
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
 
 
 class BadFileError(ValueError):
@@ -40,6 +59,17 @@ class ParsedFile:
     quarantined: pd.DataFrame  # text, RAW column names + _ROW_NUMBER, _RULE, _REASON
     rows_in_file: int
     extra_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Fields:
+    """A landing file cut into fields: well-formed rows column by column, malformed rows whole."""
+
+    header: list[str]
+    columns: dict[str, Any]  # source column -> pyarrow array: its text, or int64 (read by the fast path)
+    line_numbers: Any  # numpy int64: the line of each well-formed row (the header is line 1)
+    malformed: list[tuple[int, list[str], str, str]]  # (line, fields, rule, reason)
+    rows: Callable[[Any], list[list[str]]]  # the verbatim fields of the well-formed rows at these positions
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -62,12 +92,7 @@ def _split_rows(text: str, path: str) -> tuple[list[str], list[list[str]]]:
     return [h.strip().lower() for h in rows[0]], rows[1:]
 
 
-def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<file>") -> ParsedFile:
-    """Parse one landing file into accepted (typed) and quarantined (verbatim) rows."""
-    import numpy as np
-    import pandas as pd
-
-    header, body = _split_rows(_decode(data, path), path)
+def _check_header(header: list[str], table: SourceTable, path: str) -> None:
     expected = [c.source_name for c in table.columns]
     missing = [c for c in expected if c not in header]
     if missing:
@@ -76,10 +101,19 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
         raise BadFileError(f"{path}: missing columns {missing}{detail}")
     if len(set(header)) != len(header):
         raise BadFileError(f"{path}: duplicate column names in header {header}")
-    extra_columns = [h for h in header if h not in expected]
 
+
+def _fields_strict(data: bytes, table: SourceTable, path: str) -> _Fields:
+    """Split the file with ``csv.reader`` in strict mode, one row at a time (any well-formed UTF-8 CSV)."""
+    import numpy as np
+    import pyarrow as pa
+
+    header, body = _split_rows(_decode(data, path), path)
+    _check_header(header, table, path)
     width = len(header)
-    good_rows, bad_rows = [], []
+    good_rows: list[list[str]] = []
+    good_lines: list[int] = []
+    malformed = []
     truncated = bool(body) and not data.endswith(b"\n")
     for i, row in enumerate(body, start=2):  # line 1 is the header
         if not row:
@@ -90,64 +124,198 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
                 if len(row) != width
                 else f"line {i}: file ends without a newline, row may be truncated"
             )
-            bad_rows.append((i, row, "malformed_row", reason))
+            malformed.append((i, row, "malformed_row", reason))
         else:
-            good_rows.append((i, row))
+            good_rows.append(row)
+            good_lines.append(i)
+    by_position = list(zip(*good_rows, strict=True)) if good_rows else [()] * width
+    columns = {c.source_name: pa.array(by_position[header.index(c.source_name)], pa.string()) for c in table.columns}
+    return _Fields(
+        header, columns, np.array(good_lines, dtype="int64"), malformed, lambda at: [good_rows[k] for k in at]
+    )
 
-    frame = pd.DataFrame([r for _, r in good_rows], columns=header, dtype=object)
-    frame = frame[expected] if len(frame) else pd.DataFrame(columns=expected, dtype=object)
-    frame.columns = [c.name for c in table.columns]
-    line_numbers = np.array([i for i, _ in good_rows], dtype="int64")
 
-    text = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
-    is_null = text.isin(NULL_TOKENS) if len(frame) else text.astype(bool)
-    rule = pd.Series([None] * len(frame), dtype=object)
-    reason = pd.Series([None] * len(frame), dtype=object)
+def _fields_fast(data: bytes, table: SourceTable) -> _Fields | None:
+    """Split the file with pyarrow's CSV reader, numeric columns read as integers on the way.
 
-    def flag(mask: pd.Series, name: str, why: pd.Series | str) -> None:
-        mask = mask & rule.isna()
-        if mask.any():
-            rule[mask] = name
-            reason[mask] = why[mask] if isinstance(why, pd.Series) else why
+    Only for files where that gives exactly what ``_fields_strict`` and ``pd.to_numeric``
+    would: no quotes, no CR, no blank lines, no field over csv's size limit, the expected
+    columns once each, every row with as many fields as the header and every number a plain
+    decimal integer (pyarrow also trims spaces and tabs around it, as ``str.strip`` does).
+    Anything else returns None and goes through ``_fields_strict``.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pa_csv
+
+    if b'"' in data or b"\r" in data:
+        return None
+    # Where the lines end, a block at a time (one boolean array the size of the file is slower).
+    buf, block = np.frombuffer(data, dtype=np.uint8), 1 << 20
+    newlines = np.concatenate([np.flatnonzero(buf[i : i + block] == 10) + i for i in range(0, len(buf), block)])
+    n_lines = len(newlines) + (0 if data.endswith(b"\n") else 1)  # the header and the rows
+    if n_lines < 2:
+        return None
+    gaps = np.diff(newlines)  # a line's length + 1
+    longest = max(int(newlines[0]), int(gaps.max(initial=1)) - 1, len(data) - int(newlines[-1]) - 1)
+    if newlines[0] == 0 or gaps.min(initial=2) == 1 or longest > csv.field_size_limit():
+        return None  # a blank line, or a line (so maybe a field) longer than csv.reader accepts
+    raw_header = data[: newlines[0]].decode("utf-8").split(",")
+    header = [h.strip().lower() for h in raw_header]
+    expected = [c.source_name for c in table.columns]
+    if not any(raw_header) or len(set(header)) != len(header) or not set(expected) <= set(header):
+        return None
+    whole = pa.Array.from_buffers(
+        pa.large_binary(), 1, [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)]
+    )
+    numeric = {c.source_name for c in table.columns if c.type in ("INTEGER", "FLOAT")}
+    if numeric and any(pc.match_substring_regex(whole, p)[0].as_py() for p in _MISREAD_INTEGERS):
+        return None
+    names = [f"f{j}" for j in range(len(header))]
+    name_of = {c: names[header.index(c)] for c in expected}
+    try:
+        read = pa_csv.read_csv(
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name_of[c]: pa.int64() if c in numeric else pa.string() for c in expected},
+                include_columns=[name_of[c] for c in expected],
+                null_values=sorted(NULL_TOKENS),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=False,  # parse() has checked the whole file
+            ),
+            memory_pool=_memory_pool(),
+        )
+    except pa.ArrowInvalid:  # a row with the wrong number of fields, or a field that is no plain integer
+        return None
+    if read.num_rows != n_lines - 1:
+        return None
+
+    def rows(at: Any) -> list[list[str]]:  # row k runs from newline k to newline k + 1 (or the end)
+        last = len(newlines) - 1
+        return [data[newlines[k] + 1 : newlines[k + 1] if k < last else len(data)].decode().split(",") for k in at]
+
+    good = n_lines - 1
+    malformed = []
+    if not data.endswith(b"\n"):
+        good -= 1
+        reason = f"line {n_lines}: file ends without a newline, row may be truncated"
+        malformed.append((n_lines, rows([good])[0], "malformed_row", reason))
+    columns = {
+        c: read.column(name_of[c])[:good]
+        if c in numeric
+        else read.column(name_of[c]).combine_chunks(memory_pool=_memory_pool())[:good]
+        for c in expected
+    }
+    return _Fields(header, columns, np.arange(2, good + 2, dtype="int64"), malformed, rows)
+
+
+def _text(raw: Any) -> tuple[Any, Any, Any]:
+    """A text column as ``(codes, distinct, is_null)``: row i holds ``distinct[codes[i]]``.
+
+    Values are stripped as ``str.strip`` does and NULL_TOKENS become None. Each distinct value
+    is one str object, so conversions can run once per distinct value instead of once per row.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    stripped = pc.utf8_trim(raw, characters=_WHITESPACE, memory_pool=_memory_pool())
+    encoded = pc.dictionary_encode(stripped, memory_pool=_memory_pool())
+    words = encoded.dictionary.to_pylist()
+    distinct = np.empty(len(words), dtype=object)
+    distinct[:] = words
+    nulls = np.fromiter((w in NULL_TOKENS for w in words), dtype=bool, count=len(words))
+    distinct[nulls] = None
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return codes, distinct, nulls[codes]
+
+
+def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<file>") -> ParsedFile:
+    """Parse one landing file into accepted (typed) and quarantined (verbatim) rows.
+
+    A plain file (no quotes, every row complete, integers as integers) is split by pyarrow's CSV
+    reader; any other goes through ``csv.reader`` in strict mode. Both give the same result: the
+    checks below run on either, column by column.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    if not data or not data.isascii():
+        _decode(data, path)  # empty file, invalid UTF-8: stop here
+    fields = _fields_fast(data, table) or _fields_strict(data, table, path)
+    expected = [c.source_name for c in table.columns]
+    extra_columns = [h for h in fields.header if h not in expected]
+
+    n = len(fields.line_numbers)
+    rule = np.full(n, None, dtype=object)
+    reason = np.full(n, None, dtype=object)
+    flagged = np.zeros(n, dtype=bool)
+
+    def flag(mask: Any, name: str, why: str | tuple[str, pd.Series, str]) -> None:
+        """Give the rows of ``mask`` not flagged yet this rule and a reason (``prefix + value + suffix``)."""
+        new = np.asarray(mask, dtype=bool) & ~flagged
+        if new.any():
+            rule[new] = name
+            if isinstance(why, str):
+                reason[new] = why
+            else:
+                prefix, shown, suffix = why
+                reason[new] = (prefix + shown[new].astype(str) + suffix).to_numpy(dtype=object)
+            flagged[new] = True
 
     typed: dict[str, Any] = {}
     for col in table.columns:
-        s = text[col.name].where(~is_null[col.name], None)
+        raw = fields.columns[col.source_name]
+        if pa.types.is_integer(raw.type):  # read by the fast path: plain integers, nulls for NULL_TOKENS
+            array = raw.to_numpy(zero_copy_only=False)  # as pd.to_numeric: int64, or float64 if there are nulls
+            num = pd.Series(array if array.flags.writeable else array.copy())
+            is_null = np.isnan(array) if array.dtype.kind == "f" else np.zeros(n, dtype=bool)
+        else:
+            codes, distinct, is_null = _text(raw)
         if col.type in ("INTEGER", "FLOAT"):
-            num = pd.to_numeric(s, errors="coerce")
-            bad_type = s.notna() & num.isna()
-            flag(bad_type, "wrong_type", col.name + " is not a number: '" + s.fillna("").astype(str) + "'")
-            if col.type == "INTEGER":
-                frac = num.notna() & (num != num.round())
-                flag(frac, "wrong_type", col.name + " is not an integer: '" + s.fillna("").astype(str) + "'")
+            if not pa.types.is_integer(raw.type):
+                s = pd.Series(distinct[codes], dtype=object)
+                num = pd.to_numeric(s, errors="coerce")
+                flag(~is_null & num.isna().to_numpy(), "wrong_type", (f"{col.name} is not a number: '", s, "'"))
+                if col.type == "INTEGER":
+                    frac = num.notna() & (num != num.round())
+                    flag(frac, "wrong_type", (f"{col.name} is not an integer: '", s, "'"))
             lo = col.min if col.min is not None else -np.inf
             hi = col.max if col.max is not None else np.inf
-            out = num.notna() & ((num < lo) | (num > hi))
-            flag(out, "out_of_range", f"{col.name} outside [{col.min}, {col.max}]: " + num.astype(str))
+            array = num.to_numpy()
+            numbers = array.dtype.kind in "iuf"  # then NaN is neither below nor above
+            out = (array < lo) | (array > hi) if numbers else num.notna() & ((num < lo) | (num > hi))
+            flag(out, "out_of_range", (f"{col.name} outside [{col.min}, {col.max}]: ", num, ""))
             typed[col.name] = num
         elif col.type == "TIMESTAMP_NTZ":
-            ts = pd.to_datetime(s, errors="coerce", utc=True, format="ISO8601")
-            flag(
-                s.notna() & ts.isna(),
-                "wrong_type",
-                col.name + " is not a timestamp: '" + s.fillna("").astype(str) + "'",
-            )
+            # pd.to_datetime of each distinct value once (as its own cache would), then per row
+            parsed = pd.to_datetime(pd.Series(distinct, dtype=object), errors="coerce", utc=True, format="ISO8601")
+            ts = parsed.take(codes).reset_index(drop=True)
+            bad = ~is_null & ts.isna().to_numpy()
+            if bad.any():
+                s = pd.Series(distinct[codes], dtype=object)
+                flag(bad, "wrong_type", (f"{col.name} is not a timestamp: '", s, "'"))
             typed[col.name] = ts.dt.tz_localize(None).astype("datetime64[us]")
         else:
-            typed[col.name] = s
+            typed[col.name] = pd.Series(distinct[codes], dtype=object)
         if not col.nullable and col.name not in table.key:
-            flag(s.isna(), "missing_value", f"{col.name} is empty")
+            flag(is_null, "missing_value", f"{col.name} is empty")
 
-    if table.date_parts and partition is not None and len(frame):
+    if table.date_parts and partition is not None and n:
         y, m, d = (typed[c] for c in table.date_parts)
         want = dt.date.fromisoformat(partition)
         other = y.notna() & m.notna() & d.notna() & ((y != want.year) | (m != want.month) | (d != want.day))
         flag(other, "wrong_partition", f"row date is not the partition {partition}")
 
-    ok = rule.isna().to_numpy()
+    ok = ~flagged
+    every = bool(ok.all())
     accepted = pd.DataFrame(index=range(int(ok.sum())))
     for col in table.columns:
-        values = typed[col.name][ok].reset_index(drop=True)
+        values = typed[col.name] if every else typed[col.name][ok].reset_index(drop=True)
         if col.type == "INTEGER":
             accepted[col.name] = values.astype("Int64")
         elif col.type == "FLOAT":
@@ -159,22 +327,24 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
 
     quarantined_rows = [
         {
-            **dict(zip([c.name for c in table.columns], _pad(row, header, expected), strict=True)),
+            **dict(zip([c.name for c in table.columns], _pad(row, fields.header, expected), strict=True)),
             "_ROW_NUMBER": i,
             "_RULE": r,
             "_REASON": why,
         }
-        for i, row, r, why in bad_rows
+        for i, row, r, why in fields.malformed
     ]
-    flagged = frame[~ok].copy()
-    flagged["_ROW_NUMBER"] = line_numbers[~ok]
-    flagged["_RULE"] = rule[~ok].to_numpy()
-    flagged["_REASON"] = reason[~ok].to_numpy()
-    quarantined = pd.concat([pd.DataFrame(quarantined_rows), flagged], ignore_index=True)
+    at = np.flatnonzero(flagged)
+    flagged_rows = pd.DataFrame(fields.rows(at), columns=fields.header, dtype=object)[expected]
+    flagged_rows.columns = [c.name for c in table.columns]
+    flagged_rows["_ROW_NUMBER"] = fields.line_numbers[at]
+    flagged_rows["_RULE"] = rule[at]
+    flagged_rows["_REASON"] = reason[at]
+    quarantined = pd.concat([pd.DataFrame(quarantined_rows), flagged_rows], ignore_index=True)
     if quarantined.empty:
         quarantined = pd.DataFrame(columns=[*table.column_names, "_ROW_NUMBER", "_RULE", "_REASON"])
     quarantined = quarantined.sort_values("_ROW_NUMBER", kind="stable").reset_index(drop=True)
-    return ParsedFile(accepted, quarantined, rows_in_file=len(good_rows) + len(bad_rows), extra_columns=extra_columns)
+    return ParsedFile(accepted, quarantined, rows_in_file=n + len(fields.malformed), extra_columns=extra_columns)
 
 
 def _pad(row: list[str], header: list[str], expected: list[str]) -> list[str | None]:

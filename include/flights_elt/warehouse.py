@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flights_elt import driver
 from flights_elt.config import SQL_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca, settings
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class Warehouse:
         from snowflake.connector import connect
 
         ensure_warehouse_ca()
+        driver.install()
         self.hook = SnowflakeHook(snowflake_conn_id=conn_id)
         # The hook's own parameters, plus a bound on how long the driver retries a request
         # against a warehouse that went away (unbounded, a task would hang until its timeout).
@@ -81,6 +83,7 @@ class Warehouse:
         timeout = settings().warehouse_timeout_s
         self.conn = connect(**params, network_timeout=timeout, login_timeout=timeout)
         self.database = ident(settings().database)
+        self._session_id: str | None = None  # CURRENT_SESSION(), asked once
         # Sessions run in autocommit; multi-statement writes use explicit BEGIN/COMMIT
         # (the emulator does not roll back a failed autocommit=False batch the way Snowflake does).
         self.conn.autocommit(True)
@@ -146,7 +149,8 @@ class Warehouse:
     def _fence(self, writes: str, writer: str, try_number: int) -> None:
         """Abort what earlier tries of this task left open on ``writes``; register this try."""
         ids = {"writes": writes, "writer": writer, "below_try": try_number}
-        for session_id, earlier_try, started_at in self.query(render_sql("audit/unfinished_writers"), ids)[1]:
+        earlier = self.query(render_sql("audit/unfinished_writers"), ids)[1] if try_number > 1 else []
+        for session_id, earlier_try, started_at in earlier:
             log.warning(
                 "%s: aborting session %s left open by try %s of this task (started %s, never finished)",
                 writes,
@@ -158,15 +162,20 @@ class Warehouse:
                 self.execute("select system$abort_session(%(session_id)s)", {"session_id": int(session_id)})
             except Exception as e:  # the session is gone already: it holds nothing any more
                 log.info("session %s: %s", session_id, e)
-        self.run_file("audit/release_writer", ids)
-        session_id = self.scalar("select current_session()")
-        self.run_file("audit/register_writer", {**ids, "try_number": try_number, "session_id": str(session_id)})
+        if earlier:
+            self.run_file("audit/release_writer", ids)
+        if self._session_id is None:
+            self._session_id = str(self.scalar("select current_session()"))
+        self.run_file("audit/register_writer", {**ids, "try_number": try_number, "session_id": self._session_id})
 
     def bulk_load(self, df: pd.DataFrame, schema: str, table: str, stage: str = "LOAD_STAGE") -> int:
         """Load a DataFrame into an existing table through the bulk path: Parquet, PUT, COPY INTO.
 
         Columns are matched by name; the staged file is purged by the COPY.
         """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         if df.empty:
             return 0
         target = f"{self.database}.{ident(schema)}.{ident(table)}"
@@ -174,7 +183,9 @@ class Warehouse:
         folder = f"{table.lower()}/{uuid.uuid4().hex}"
         with tempfile.TemporaryDirectory(prefix="elt-load-") as tmp:
             path = Path(tmp) / f"{table.lower()}.parquet"
-            df.to_parquet(path, index=False)
+            # What df.to_parquet writes, minus column statistics: the file is read once, whole,
+            # by the COPY and then purged, so min/max per column would only cost time to compute.
+            pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, write_statistics=False)
             self.execute(f"create stage if not exists {stage_ref[1:]}")
             self.execute(f"put file://{path} {stage_ref}/{folder}/ overwrite = true auto_compress = false")
         _, rows = self.query(

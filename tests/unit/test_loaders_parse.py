@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import sys
+
 import pytest
+from flights_elt import loaders
 from flights_elt.loaders import BadFileError, parse
 from flights_elt.spec import FLIGHTS
 
@@ -107,3 +111,137 @@ def test_timestamps_are_parsed_as_utc_and_bad_ones_quarantined():
     parsed = _parse(ROW + ROW.replace("2013-01-05T10:00:00Z", "yesterday").replace(",1545,", ",1546,"))
     assert str(parsed.accepted["TIME_HOUR"].iloc[0]) == "2013-01-05 10:00:00"
     assert parsed.quarantined["_RULE"].tolist() == ["wrong_type"]
+
+
+# The fast path (pyarrow's CSV reader) and the strict one (csv.reader) must agree on everything.
+
+
+def _strict_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders, "_fields_fast", lambda data, table: None)
+
+
+def _same(a, b) -> None:
+    assert a.rows_in_file == b.rows_in_file and a.extra_columns == b.extra_columns
+    for left, right in ((a.accepted, b.accepted), (a.quarantined, b.quarantined)):
+        assert list(left.columns) == list(right.columns)
+        assert list(left.dtypes.astype(str)) == list(right.dtypes.astype(str))
+        for c in left.columns:  # repr: tells None from NaN, 5 from 5.0, 0.0 from -0.0
+            assert [repr(v) for v in left[c].tolist()] == [repr(v) for v in right[c].tolist()], c
+
+
+MIXED = (
+    ROW
+    + CANCELLED
+    + ROW.replace(",1400,", ",-3,")  # out of range
+    + ROW.replace("2013,1,5,", "2013,1,6,")  # another day
+    + ROW.replace(",IAH,", ",,")  # missing value
+    + ROW.replace(",517,", ", 517 ,").replace(",UA,", ",\tUA ,")  # padded: stripped
+    + ROW.replace(",517,", ",0517,")  # leading zero
+    + ROW.replace("2013-01-05T10:00:00Z", "2013-02-30T10:00:00Z")  # no such day
+    + ROW.replace(",N14228,", ",NA,")  # null tail number
+    + ROW.replace(",1545,", ",100000,")  # out of range
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ROW + CANCELLED,
+        MIXED,
+        MIXED + ROW.rstrip("\n"),  # last row without its newline
+        MIXED.replace("\n", ",\n").replace(",\n", "\n", 3),  # rows with a field too many
+        MIXED + "\n" + ROW,  # a blank line
+        MIXED.replace(",UA,", ',"UA",'),  # quoted
+        MIXED.replace(",2,830,", ",-0,830,"),  # negative zero in a column with nulls: -0.0
+        MIXED.replace(",517,", ",0x1F,"),  # hexadecimal: not a number
+        MIXED.replace(",517,", ",+517,").replace(",2,830,", ",2.5,830,"),
+        MIXED.replace(",517,", ",\u00a0517\u3000,").replace(",UA,", ",\u2003UA,"),  # Unicode spaces
+        MIXED.replace("\n", "\r\n"),
+    ],
+)
+def test_the_fast_path_gives_exactly_what_the_strict_path_gives(body: str, monkeypatch: pytest.MonkeyPatch):
+    data = (HEADER + body).encode()
+    fast = parse(data, FLIGHTS, "2013-01-05", "f.csv")
+    _strict_only(monkeypatch)
+    _same(fast, parse(data, FLIGHTS, "2013-01-05", "f.csv"))
+    assert fast.rows_in_file == len(fast.accepted) + len(fast.quarantined)
+
+
+def test_a_plain_file_takes_the_fast_path_and_keeps_the_dtypes():
+    data = (HEADER + MIXED).encode()
+    assert loaders._fields_fast(data, FLIGHTS) is not None
+    parsed = parse(data, FLIGHTS, "2013-01-05")
+    dtypes = {c.name: str(parsed.accepted[c.name].dtype) for c in FLIGHTS.columns}
+    assert dtypes["DEP_TIME"] == "Int64" and dtypes["DEP_DELAY"] == "float64"
+    assert dtypes["CARRIER"] == "object" and dtypes["TIME_HOUR"] == "datetime64[us]"
+    # Accepted: the row, the cancelled one, the padded one, "0517", the one without tail number.
+    assert parsed.accepted["CARRIER"].tolist() == ["UA", "EV", "UA", "UA", "UA"]
+    assert parsed.accepted["DEP_TIME"].tolist()[2:4] == [517, 517]
+    assert parsed.accepted["TAILNUM"].tolist()[-1] is None
+    rules = ["out_of_range", "wrong_partition", "missing_value", "wrong_type", "out_of_range"]
+    assert parsed.quarantined["_RULE"].tolist() == rules
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ROW.replace(",517,", ",0x1F,"),  # pyarrow reads 31
+        ROW.replace(",2,830,", ",-0,830,"),  # pyarrow reads 0, pandas -0.0
+        ROW.replace(",UA,", ',"UA",'),
+        ROW + "\n" + ROW,
+        ROW.replace("\n", "\r\n"),
+        ROW.replace("\n", ",extra\n"),
+        ROW.replace(",517,", ",5x7,"),
+    ],
+)
+def test_what_pyarrow_could_read_otherwise_goes_the_strict_way(body: str):
+    assert loaders._fields_fast((HEADER + ROW + body).encode(), FLIGHTS) is None
+
+
+def test_quarantined_rows_keep_their_text_verbatim_on_the_fast_path():
+    body = ROW + ROW.replace(",517,", ", 517 ,").replace(",1400,", ",-3,") + ROW.replace(",1545,", ",0,")
+    parsed = _parse(body)
+    q = parsed.quarantined
+    assert q["_ROW_NUMBER"].tolist() == [3, 4]
+    assert q["DEP_TIME"].tolist() == [" 517 ", "517"] and q["DISTANCE"].tolist() == ["-3", "1400"]
+    # The value as pandas reads the column: integers (no nulls in it here)...
+    assert q["_REASON"].tolist() == ["DISTANCE outside [1, 10000]: -3", "FLIGHT outside [1, 99999]: 0"]
+    # ...or floats, when the column has a null somewhere.
+    parsed = _parse(CANCELLED + ROW.replace(",2,830,", ",-1500,830,"))
+    assert parsed.quarantined["_REASON"].tolist() == ["DEP_DELAY outside [-1440, 2880]: -1500.0"]
+
+
+def test_a_complete_last_row_without_newline_is_quarantined_on_the_fast_path():
+    data = (HEADER + ROW + ROW.rstrip("\n")).encode()
+    assert loaders._fields_fast(data, FLIGHTS) is not None
+    parsed = parse(data, FLIGHTS, "2013-01-05")
+    assert len(parsed.accepted) == 1 and parsed.rows_in_file == 2
+    q = parsed.quarantined.iloc[0]
+    assert (q["_ROW_NUMBER"], q["_RULE"]) == (3, "malformed_row")
+    assert q["_REASON"] == "line 3: file ends without a newline, row may be truncated"
+    assert q["TIME_HOUR"] == "2013-01-05T10:00:00Z"
+
+
+def test_blank_lines_count_in_row_numbers():
+    parsed = _parse(ROW + "\n" + ROW.replace(",517,", ",5x7,"))
+    assert parsed.rows_in_file == 2 and parsed.quarantined["_ROW_NUMBER"].tolist() == [4]
+
+
+def test_a_field_over_the_csv_size_limit_stops_the_file():
+    with pytest.raises(BadFileError, match="malformed CSV"):
+        _parse(ROW.replace(",N14228,", "," + "N" * (csv.field_size_limit() + 1) + ","))
+
+
+def test_a_large_plain_file_parses_like_the_strict_path(monkeypatch: pytest.MonkeyPatch):
+    rows = [ROW.replace(",517,", f",{i % 2400},").replace(",1545,", f",{i % 99999 + 1},") for i in range(3000)]
+    rows[100] = CANCELLED
+    rows[2000] = rows[2000].replace(",2,830,", ",9999,830,")  # out of range
+    data = (HEADER + "".join(rows)).encode()
+    fast = parse(data, FLIGHTS, None)
+    assert len(fast.accepted) == 2999 and fast.quarantined["_ROW_NUMBER"].tolist() == [2002]
+    _strict_only(monkeypatch)
+    _same(fast, parse(data, FLIGHTS, None))
+
+
+def test_stripping_matches_str_strip():
+    assert set(loaders._WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
