@@ -34,6 +34,7 @@ def warehouse_server(elt_home: Path) -> Iterator[dict[str, object]]:
     cert = ensure_certificate(tls)
     bundle = write_ca_bundle(cert, tls / "ca-bundle.pem")
     log = open(elt_home / "warehouse-test.log", "ab")  # noqa: SIM115
+    query_log = elt_home / "warehouse-queries.tsv"
     proc = subprocess.Popen(
         [
             str(BIN / "elt"),
@@ -48,13 +49,13 @@ def warehouse_server(elt_home: Path) -> Iterator[dict[str, object]]:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env=dict(os.environ, PYTHONWARNINGS="ignore"),
+        env=dict(os.environ, PYTHONWARNINGS="ignore", ELT_WAREHOUSE_QUERY_LOG=str(query_log)),
     )
     try:
         wait_port(port, 60, proc)
         os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
         os.environ["ELT_WAREHOUSE_PORT"] = str(port)
-        yield {"port": port, "ca_bundle": bundle, "proc": proc}
+        yield {"port": port, "ca_bundle": bundle, "proc": proc, "query_log": query_log}
     finally:
         stop_process_group(proc)
         log.close()

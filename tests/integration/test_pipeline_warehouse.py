@@ -267,3 +267,13 @@ def test_setup_is_one_catalog_query_when_everything_exists_and_recreates_what_is
     assert models.missing_objects(wh) == {("AUDIT", "CHECK_RESULTS")}
     models.ensure_objects(wh)
     assert models.missing_objects(wh) == set()
+
+
+def test_the_emulator_logs_every_statement_with_its_duration_and_session(wh: Warehouse, warehouse_server):
+    marker = f"select 'query-log-{os.getpid()}' as marker"
+    wh.execute(marker)
+    lines = [line.split("\t") for line in Path(warehouse_server["query_log"]).read_text().splitlines()]
+    mine = [fields for fields in lines if fields[-1] == marker]
+    assert len(mine) == 1
+    duration_ms, session, _ = mine[0]
+    assert float(duration_ms) >= 0 and int(session) > 0
