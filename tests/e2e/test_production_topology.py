@@ -80,6 +80,7 @@ def test_chain_runs_on_postgres_and_celery_workers(production_stack):
         f"select sum(flights), sum(cancelled) from FLIGHTS.MARTS.CARRIER_DAILY_PERFORMANCE where flight_date = '{DAY}'"
     )
     assert (int(float(rows[0][0])), int(float(rows[0][1]))) == (len(day), int((day.dep_time == "NA").sum()))
-    # The tasks really ran on the Celery worker: it logged each workload it executed.
+    # The tasks really ran on the Celery worker: it logged each workload it executed, the day's
+    # six tasks (write and gate of each of the three DAGs) at least.
     worker_log = (production_stack.home / "logs" / "celery-worker.log").read_text(errors="replace")
-    assert worker_log.count("succeeded in") >= 10, worker_log[-3000:]
+    assert worker_log.count("succeeded in") >= 6, worker_log[-3000:]
