@@ -50,28 +50,46 @@ TARGETS = {
 }
 
 
-def stack_pss_mib(home: Path) -> float:
-    total_kib = 0
+def stack_pss_by_component(home: Path) -> dict[str, float]:
+    """PSS (MiB) of every process of the stack, summed per component (scheduler with its
+    workers and task processes, warehouse, api-server, ...), from the stack's PID files."""
+    roots = {int(f.read_text().split()[0]): f.stem for f in (home / "pids").glob("*.pid") if f.read_text().strip()}
+    parents: dict[int, int] = {}
+    pss_kib: dict[int, int] = {}
     for pid in surviving_processes(home):
         try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    total_kib += int(line.split()[1])
+                    pss_kib[pid] = int(line.split()[1])
                     break
         except OSError:
             continue
-    return total_kib / 1024
+    out: dict[str, float] = {}
+    for pid, kib in pss_kib.items():
+        ancestor = pid
+        while ancestor not in roots and ancestor in parents:
+            ancestor = parents[ancestor]
+        name = roots.get(ancestor, "other")
+        out[name] = out.get(name, 0.0) + kib / 1024
+    return {k: round(v, 1) for k, v in sorted(out.items())}
 
 
 class PeakSampler(threading.Thread):
+    """Samples the stack's total PSS; keeps the peak and how it split by component then."""
+
     def __init__(self, home: Path, every: float = 1.0) -> None:
         super().__init__(daemon=True)
         self.home, self.every, self.peak = home, every, 0.0
+        self.at_peak: dict[str, float] = {}
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.peak = max(self.peak, stack_pss_mib(self.home))
+            parts = stack_pss_by_component(self.home)
+            if sum(parts.values()) > self.peak:
+                self.peak, self.at_peak = sum(parts.values()), parts
             self._stop_event.wait(self.every)
 
     def stop(self) -> float:
@@ -195,7 +213,9 @@ def main() -> int:
         stack.elt("seed", "--start", days[0], "--end", days[-1], timeout=1800)
         stack.elt("up", timeout=900)
         time.sleep(20)  # let start-up settle before the idle reading
-        result["memory_idle_pss_mib"] = round(stack_pss_mib(home), 1)
+        idle = stack_pss_by_component(home)
+        result["memory_idle_pss_mib"] = round(sum(idle.values()), 1)
+        result["memory_idle_pss_by_component_mib"] = idle
         sampler = PeakSampler(home)
         sampler.start()
         t_day1 = timed_run(stack, days[0], days[0])
@@ -210,6 +230,7 @@ def main() -> int:
             print(f"bench: backfilled through {chunk[-1]} in {t_day1 + t_middle:.0f}s", file=sys.stderr, flush=True)
         singles = [timed_run(stack, d, d) for d in days[-5:]]
         result["memory_peak_pss_mib"] = round(sampler.stop(), 1)
+        result["memory_peak_pss_by_component_mib"] = sampler.at_peak
         result["daily_latency_s"] = [round(x, 2) for x in [t_day1, *singles]]
         result["daily_latency_s_median"] = round(statistics.median([t_day1, *singles]), 2)
         result["backfill_full_year_s"] = round(t_day1 + t_middle + sum(singles), 1)
