@@ -179,10 +179,3 @@ RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
 
 FIRST_DAY = "2013-01-01"
 LAST_DAY = "2013-12-31"
-
-
-def source(name: str) -> SourceTable:
-    for s in SOURCES:
-        if s.name == name.upper():
-            return s
-    raise KeyError(f"unknown source table {name!r}")
