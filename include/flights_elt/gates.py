@@ -379,12 +379,9 @@ class GateSessionHook(SnowflakeHook):
 
     def get_conn(self) -> Any:
         if self._session is None:
-            from snowflake.connector import connect
+            from flights_elt.warehouse import bounded_connect
 
-            from flights_elt.config import settings
-
-            timeout = settings().warehouse_timeout_s
-            self._session = connect(**self._get_conn_params(), network_timeout=timeout, login_timeout=timeout)
+            self._session = bounded_connect(self)
         return _Borrowed(self._session)
 
     def __enter__(self) -> GateSessionHook:
@@ -410,8 +407,6 @@ def run_gate(
 
     key = partition_key(context)
     outcomes: list[CheckOutcome] = []
-    ensure_warehouse_ca()
-    driver.install()
     with GateSessionHook(snowflake_conn_id=WAREHOUSE_CONN_ID) as hook:
         for op in sql_check_operators(layer, key, version_tables):
             op._hook = hook  # the operator's own hook would log in again for every check

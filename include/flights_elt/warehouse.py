@@ -72,16 +72,9 @@ class Warehouse:
 
     def __init__(self, conn_id: str = WAREHOUSE_CONN_ID) -> None:
         from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
-        from snowflake.connector import connect
 
-        ensure_warehouse_ca()
-        driver.install()
         self.hook = SnowflakeHook(snowflake_conn_id=conn_id)
-        # The hook's own parameters, plus a bound on how long the driver retries a request
-        # against a warehouse that went away (unbounded, a task would hang until its timeout).
-        params = self.hook._get_conn_params()  # what hook.get_conn() connects with
-        timeout = settings().warehouse_timeout_s
-        self.conn = connect(**params, network_timeout=timeout, login_timeout=timeout)
+        self.conn = bounded_connect(self.hook)
         self.database = ident(settings().database)
         self._session_id: str | None = None  # CURRENT_SESSION(), asked once
         # Sessions run in autocommit; multi-statement writes use explicit BEGIN/COMMIT
@@ -196,6 +189,18 @@ class Warehouse:
         if loaded != len(df):
             raise RuntimeError(f"COPY INTO {target} loaded {loaded} rows, expected {len(df)}: {rows}")
         return loaded
+
+
+def bounded_connect(hook: Any) -> Any:
+    """A new session with what ``hook.get_conn()`` would connect with, plus a bound on how long
+    the driver retries a request against a warehouse that went away (unbounded, a task would
+    hang until its timeout)."""
+    from snowflake.connector import connect
+
+    ensure_warehouse_ca()
+    driver.install()
+    timeout = settings().warehouse_timeout_s
+    return connect(**hook._get_conn_params(), network_timeout=timeout, login_timeout=timeout)
 
 
 def _task_try() -> tuple[str, int] | None:

@@ -261,7 +261,14 @@ def test_a_load_killed_mid_transaction_leaves_nothing_and_does_not_block_the_ret
     assert wh.scalar(f"select count(*) from {wh.database}.AUDIT.WRITER_SESSIONS") == 0
 
 
-def test_setup_is_one_catalog_query_when_everything_exists_and_recreates_what_is_missing(wh: Warehouse):
+def test_setup_is_one_catalog_query_when_everything_exists_and_recreates_what_is_missing(
+    wh: Warehouse, warehouse_server
+):
+    query_log = Path(warehouse_server["query_log"])
+    logged = len(query_log.read_text().splitlines())
+    models.ensure_objects(wh)
+    statements = [line.split("\t")[-1] for line in query_log.read_text().splitlines()[logged:]]
+    assert len(statements) == 1 and "information_schema" in statements[0], statements
     assert models.missing_objects(wh) == set()
     wh.execute(f"drop table {wh.database}.AUDIT.CHECK_RESULTS")
     assert models.missing_objects(wh) == {("AUDIT", "CHECK_RESULTS")}
