@@ -10,6 +10,9 @@ START ?= 2013-01-01
 END ?= 2013-01-07
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# Copies, not hard links into uv's cache: a file edited in one environment can then never
+# change what the next install (a fresh clone, CI) gets from the cache.
+export UV_LINK_MODE := copy
 
 .PHONY: help install run up down status test test-fast lint bench clean reset
 

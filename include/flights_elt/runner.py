@@ -52,20 +52,53 @@ class KeyProgress:
                 if run.get("_failed_tasks") is None:  # looked up once per failed run
                     run["_failed_tasks"] = failed_tasks(dag, run["dag_run_id"])
                 tasks = run["_failed_tasks"]
-                return f"failed in {dag}" + (f" ({', '.join(tasks)})" if tasks else "")
+                return f"failed in {dag}" + (f" ({'; '.join(tasks)})" if tasks else "")
             if run["state"] != "success":
                 return None
         return "published"
 
 
 def failed_tasks(dag_id: str, run_id: str) -> list[str]:
-    """The failed tasks of a run (what a person looks at first)."""
+    """The failed tasks of a run, each with the error its last try ended on (what a person
+    looks at first)."""
     q = urllib.parse.quote(run_id, safe="")
     try:
         data = http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns/{q}/taskInstances?limit=100")
     except Exception:  # diagnostics only
         return []
-    return sorted(t["task_id"] for t in data.get("task_instances", []) if t.get("state") == "failed")  # type: ignore[union-attr]
+    failed = sorted(
+        (t for t in data.get("task_instances", []) if t.get("state") == "failed"),  # type: ignore[union-attr]
+        key=lambda t: t["task_id"],
+    )
+    out = []
+    for t in failed:
+        error = task_error(dag_id, run_id, t["task_id"], int(t.get("try_number") or 1))
+        out.append(f"{t['task_id']}: {error}" if error else t["task_id"])
+    return out
+
+
+def task_error(dag_id: str, run_id: str, task_id: str, try_number: int) -> str | None:
+    """The exception a task try ended on, from its log as the REST API serves it."""
+    q = urllib.parse.quote(run_id, safe="")
+    url = f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns/{q}/taskInstances/{task_id}/logs/{try_number}"
+    try:
+        data = http_json(url + "?full_content=true", attempts=2)
+    except Exception:  # diagnostics only
+        return None
+    return last_error(data.get("content", []))  # type: ignore[union-attr]
+
+
+def last_error(events: list[Any], limit: int = 300) -> str | None:
+    """``Type: message`` of the last exception in a task's structured log events."""
+    for e in reversed(events):
+        if not isinstance(e, dict):
+            continue
+        for detail in e.get("error_detail") or []:  # the raised exception first, then its causes
+            if isinstance(detail, dict) and detail.get("exc_type"):
+                text = f"{detail['exc_type']}: {detail.get('exc_value', '')}".strip()
+                text = " ".join(text.split())
+                return text if len(text) <= limit else text[: limit - 1] + "…"
+    return None
 
 
 def trigger(key: str, dag_id: str = "ingest", batch: str = "") -> dict[str, Any] | None:

@@ -43,6 +43,8 @@ def test_defective_day_stops_before_marts_alerts_and_next_day_publishes(embedded
     out = embedded_stack.elt("run", "--start", BAD_DAY, "--end", BAD_DAY, "--no-seed", check=False)
     assert out.returncode != 0, out.stdout
     assert "failed in ingest" in out.stdout
+    # The summary names the exception the gate raised, with the checks that failed.
+    assert "GateFailed: gate gate_raw failed" in out.stdout and "CARRIER.null_check" in out.stdout, out.stdout
 
     # Nothing of that day reached CORE or MARTS; the landing file is untouched.
     assert embedded_stack.query(

@@ -31,3 +31,23 @@ def test_a_day_that_did_not_publish_has_no_latency():
     stopped.runs["publish"]["_failed_tasks"] = ["audit_and_publish"]
     assert stopped.latency_s is None
     assert runner.pipeline_times({"a": stopped})["latency_median_s"] is None
+
+
+def test_a_failed_task_is_reported_with_the_exception_it_raised_not_its_causes():
+    events = [
+        {"event": "gate passed", "level": "info"},
+        {
+            "event": "Task failed with exception",
+            "level": "error",
+            "error_detail": [
+                {"exc_type": "GateFailed", "exc_value": "gate audit_and_publish failed:\n  - rows   observed 0"},
+                {"exc_type": "ValueError", "exc_value": "the cause", "is_cause": True},
+            ],
+        },
+        {"event": "Task instance in failure state", "level": "info"},
+        "an unparsed line",
+    ]
+    assert runner.last_error(events) == "GateFailed: gate audit_and_publish failed: - rows observed 0"
+    assert runner.last_error([{"event": "fine", "level": "info"}]) is None
+    long = runner.last_error([{"event": "x", "error_detail": [{"exc_type": "E", "exc_value": "v" * 1000}]}])
+    assert long is not None and len(long) == 300 and long.endswith("…")
