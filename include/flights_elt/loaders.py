@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import logging
 from collections.abc import Callable
@@ -424,7 +425,11 @@ def load_table(
     quarantined["_ROW_NUMBER"] = quarantined["_ROW_NUMBER"].astype("Int64")
 
     t = ident(table.name)
-    load = f"_LOAD_{t}_{batch_id[:12].upper()}"  # one per schema: RAW and QUARANTINE
+    # One load table per schema (RAW, QUARANTINE) and per run: runs of other days load the same
+    # reference files at the same time and must never share one; a retry of this run replaces
+    # what its killed try left.
+    run_token = hashlib.sha256(f"{run_id}/{batch_id}".encode()).hexdigest()[:12].upper()
+    load = f"_LOAD_{t}_{run_token}"
     # Stage both frames into load tables first (outside the transaction: COPY is the slow part).
     for schema, frame in (("RAW", accepted), ("QUARANTINE", quarantined)):
         wh.run_file("raw/create_load_table", schema=schema, table=t, load_table=load)

@@ -150,6 +150,18 @@ def _open_query_log() -> Any:
     return open(path, "a", buffering=1) if path else None  # stays open for the life of the server
 
 
+def bound_memory(duck_conn: Any, spill_dir: Path) -> None:
+    """Cap the emulator's DuckDB buffer pool (by default it may grow to 80 % of the machine's
+    memory, and a year of data plus the mart versions keeps it growing); what does not fit
+    spills to ``spill_dir``. ``ELT_WAREHOUSE_MEMORY_LIMIT`` sets the cap (DuckDB syntax)."""
+    limit = os.environ.get("ELT_WAREHOUSE_MEMORY_LIMIT", "768MB").strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
+        raise ValueError(f"ELT_WAREHOUSE_MEMORY_LIMIT must look like 768MB or 2GiB, not {limit!r}")
+    spill_dir.mkdir(parents=True, exist_ok=True)
+    duck_conn.execute(f"SET GLOBAL memory_limit = '{limit}'")
+    duck_conn.execute(f"SET GLOBAL temp_directory = '{spill_dir}'")
+
+
 def serve(host: str, port: int, data_dir: Path, tls_dir: Path) -> None:
     """Run the emulator in the foreground until SIGTERM/SIGINT."""
     import importlib
@@ -170,6 +182,7 @@ def serve(host: str, port: int, data_dir: Path, tls_dir: Path) -> None:
     stage.LOCAL_BUCKET_PATH = str(bucket)
     shutil.rmtree(default_bucket, ignore_errors=True)
     server.shared_fs = FakeSnow(db_path=str(data_dir))
+    bound_memory(server.shared_fs.duck_conn, data_dir / "spill")
     install_session_control(server)
     uvicorn.run(
         server.app,

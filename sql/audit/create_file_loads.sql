@@ -8,5 +8,8 @@ create table if not exists {{ params.database }}.{{ params.audit }}.FILE_LOADS (
     ROWS_LOADED integer,
     ROWS_QUARANTINED integer,
     RUN_ID varchar,
-    LOADED_AT timestamp_ntz
+    LOADED_AT timestamp_ntz,
+    -- One row per file: concurrent loads of the same file cannot both record it (the
+    -- emulator enforces the key at commit; on Snowflake it documents the grain).
+    primary key (SOURCE, PARTITION_KEY)
 )

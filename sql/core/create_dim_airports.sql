@@ -6,5 +6,6 @@ create table if not exists {{ params.database }}.{{ params.core }}.DIM_AIRPORTS 
     ALT float,
     TZ float,
     DST varchar,
-    TZONE varchar
+    TZONE varchar,
+    primary key (FAA)
 )

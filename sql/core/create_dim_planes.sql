@@ -6,5 +6,6 @@ create table if not exists {{ params.database }}.{{ params.core }}.DIM_PLANES (
     MODEL varchar,
     ENGINES integer,
     SEATS integer,
-    ENGINE varchar
+    ENGINE varchar,
+    primary key (TAILNUM)
 )

@@ -1,3 +1,4 @@
+-- Only rows that changed are written, so concurrent transform runs have nothing to conflict on.
 merge into {{ params.database }}.{{ params.core }}.DIM_AIRPORTS as target
 using (
     select
@@ -14,7 +15,15 @@ using (
     group by 1
 ) as source
     on target.faa = source.faa
-when matched then
+when matched and (
+    target.airport_name is distinct from source.airport_name
+    or target.lat is distinct from source.lat
+    or target.lon is distinct from source.lon
+    or target.alt is distinct from source.alt
+    or target.tz is distinct from source.tz
+    or target.dst is distinct from source.dst
+    or target.tzone is distinct from source.tzone
+) then
     update set
         airport_name = source.airport_name,
         lat = source.lat,

@@ -1,3 +1,4 @@
+-- Only rows that changed are written, so concurrent transform runs have nothing to conflict on.
 merge into {{ params.database }}.{{ params.core }}.DIM_PLANES as target
 using (
     select
@@ -14,7 +15,15 @@ using (
     group by 1
 ) as source
     on target.tailnum = source.tailnum
-when matched then
+when matched and (
+    target.year_built is distinct from source.year_built
+    or target.aircraft_type is distinct from source.aircraft_type
+    or target.manufacturer is distinct from source.manufacturer
+    or target.model is distinct from source.model
+    or target.engines is distinct from source.engines
+    or target.seats is distinct from source.seats
+    or target.engine is distinct from source.engine
+) then
     update set
         year_built = source.year_built,
         aircraft_type = source.aircraft_type,

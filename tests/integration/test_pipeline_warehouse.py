@@ -284,3 +284,72 @@ def test_the_emulator_logs_every_statement_with_its_duration_and_session(wh: War
     assert len(mine) == 1
     duration_ms, session, _ = mine[0]
     assert float(duration_ms) >= 0 and int(session) > 0
+
+
+def test_runs_of_other_days_loading_the_same_reference_file_at_once_keep_one_copy(
+    wh: Warehouse, seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Every ingest run loads the reference files; on a new warehouse, runs of several days
+    load the same file at the same moment. The loser of that race must fail (and be retried),
+    never commit a second copy."""
+    import threading
+
+    monkeypatch.setenv("ELT_FAILPOINT_DIR", str(tmp_path))
+    (tmp_path / "load.airports.before_commit.armed").touch()
+    errors: list[BaseException] = []
+
+    def first_run() -> None:  # stops inside its transaction, rows inserted, not committed
+        try:
+            with Warehouse() as w:
+                loaders.load_table(w, spec.AIRPORTS, None, "run-day-1")
+        except BaseException as e:  # inspected below
+            errors.append(e)
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    hit = tmp_path / "load.airports.before_commit.hit"
+    deadline = time.monotonic() + 60
+    while not hit.exists() and thread.is_alive():
+        assert time.monotonic() < deadline, "the first load never reached its failpoint"
+        time.sleep(0.1)
+    with Warehouse() as other:
+        second = loaders.load_table(other, spec.AIRPORTS, None, "run-day-2")  # commits meanwhile
+    hit.unlink()  # the first run goes on to its commit
+    thread.join(60)
+    assert len(errors) == 1 and "locked by another transaction" in str(errors[0]), errors
+
+    with Warehouse() as retry:  # the failed task's retry finds the file loaded
+        assert loaders.load_table(retry, spec.AIRPORTS, None, "run-day-1").skipped
+    assert wh.scalar(f"select count(*) from {wh.database}.RAW.AIRPORTS") == second.rows_loaded
+    assert wh.scalar(f"select count(*) from {wh.database}.AUDIT.FILE_LOADS where source = 'AIRPORTS'") == 1
+
+
+def test_concurrent_dimension_merges_never_duplicate_a_key(wh: Warehouse, seeded: Path):
+    """Transform runs of several days merge the same new keys into an empty dimension at once:
+    the losers fail (and their task retries), the dimension keeps one row per key."""
+    import threading
+
+    loaders.load_table(wh, spec.AIRPORTS, None, "r1")
+    sessions = [Warehouse() for _ in range(4)]
+    start, failures = threading.Barrier(len(sessions)), []
+
+    def merge(w: Warehouse) -> None:
+        start.wait()
+        for _ in range(5):  # a failed try is retried, as Airflow retries the task
+            try:
+                w.run_file("core/dim_airports")
+                return
+            except Exception as e:  # counted below
+                failures.append(str(e))
+                time.sleep(0.2)
+
+    threads = [threading.Thread(target=merge, args=(w,)) for w in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for w in sessions:
+        w.close()
+    assert all("locked by another transaction" in f for f in failures), failures
+    total, keys = wh.query(f"select count(*), count(distinct faa) from {wh.database}.CORE.DIM_AIRPORTS")[1][0]
+    assert total == keys == wh.scalar(f"select count(distinct upper(trim(faa))) from {wh.database}.RAW.AIRPORTS")
