@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,23 @@ def _open_query_log() -> Any:
     return open(path, "a", buffering=1) if path else None  # stays open for the life of the server
 
 
+RESULTS_KEPT = 256
+
+
+class RecentResults(OrderedDict):
+    """A dict that keeps only its ``limit`` most recently stored entries."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
 def bound_memory(duck_conn: Any, spill_dir: Path) -> None:
     """Cap the emulator's DuckDB buffer pool (by default it may grow to 80 % of the machine's
     memory, and a year of data plus the mart versions keeps it growing); what does not fit
@@ -182,6 +200,10 @@ def serve(host: str, port: int, data_dir: Path, tls_dir: Path) -> None:
     stage.LOCAL_BUCKET_PATH = str(bucket)
     shutil.rmtree(default_bucket, ignore_errors=True)
     server.shared_fs = FakeSnow(db_path=str(data_dir))
+    # fakesnow keeps every statement's result, for the life of the server, so that a later
+    # RESULT_SCAN or fetch by query id finds it: a year of statements held the results of all
+    # of them (3.5 GiB). Only the most recent ones are kept; sessions are given this cache at login.
+    server.shared_fs.results_cache = RecentResults(RESULTS_KEPT)
     bound_memory(server.shared_fs.duck_conn, data_dir / "spill")
     install_session_control(server)
     uvicorn.run(
