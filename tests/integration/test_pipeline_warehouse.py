@@ -353,3 +353,13 @@ def test_concurrent_dimension_merges_never_duplicate_a_key(wh: Warehouse, seeded
     assert all("locked by another transaction" in f for f in failures), failures
     total, keys = wh.query(f"select count(*), count(distinct faa) from {wh.database}.CORE.DIM_AIRPORTS")[1][0]
     assert total == keys == wh.scalar(f"select count(distinct upper(trim(faa))) from {wh.database}.RAW.AIRPORTS")
+
+
+def test_a_changed_reference_row_updates_its_dimension_member_in_place(wh: Warehouse, seeded: Path):
+    loaders.load_table(wh, spec.AIRPORTS, None, "r1")
+    wh.run_file("core/dim_airports")
+    before = wh.scalar(f"select count(*) from {wh.database}.CORE.DIM_AIRPORTS")
+    wh.execute(f"update {wh.database}.RAW.AIRPORTS set name = 'Renamed' where faa = 'JFK'")
+    wh.run_file("core/dim_airports")
+    assert wh.query(f"select airport_name from {wh.database}.CORE.DIM_AIRPORTS where faa = 'JFK'")[1] == [("Renamed",)]
+    assert wh.scalar(f"select count(*) from {wh.database}.CORE.DIM_AIRPORTS") == before
