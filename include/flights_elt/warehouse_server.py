@@ -170,8 +170,8 @@ class RecentResults(OrderedDict):
 
 def bound_memory(duck_conn: Any, spill_dir: Path) -> None:
     """Cap the emulator's DuckDB buffer pool (by default it may grow to 80 % of the machine's
-    memory, and a year of data plus the mart versions keeps it growing); what does not fit
-    spills to ``spill_dir``. ``ELT_WAREHOUSE_MEMORY_LIMIT`` sets the cap (DuckDB syntax)."""
+    memory); what does not fit spills to ``spill_dir``. ``ELT_WAREHOUSE_MEMORY_LIMIT`` sets
+    the cap (DuckDB syntax)."""
     limit = os.environ.get("ELT_WAREHOUSE_MEMORY_LIMIT", "768MB").strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
         raise ValueError(f"ELT_WAREHOUSE_MEMORY_LIMIT must look like 768MB or 2GiB, not {limit!r}")
