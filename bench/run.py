@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -127,7 +128,7 @@ def timed_run(stack: Stack, start: str, end: str, chain: str | None = None) -> f
 def load_throughput(stack: Stack) -> dict[str, float]:
     """Rows/s of the project's bulk path (parse + Parquet + PUT + COPY) vs DuckDB read_csv_auto."""
     code = r"""
-import json, sys, time, zipfile, tempfile, duckdb
+import atexit, json, shutil, sys, time, zipfile, tempfile, duckdb
 from pathlib import Path
 from flights_elt import stack, landing, loaders, spec, models
 from flights_elt.warehouse import Warehouse
@@ -137,6 +138,7 @@ with zipfile.ZipFile(data_dir / "flights.csv.zip") as z:
     raw = z.read("flights.csv")
 tmp = Path(tempfile.mkdtemp()) / "flights.csv"
 tmp.write_bytes(raw)
+atexit.register(shutil.rmtree, tmp.parent, True)
 t0 = time.perf_counter()
 con = duckdb.connect()
 con.execute(f"create table t as select * from read_csv_auto('{tmp}')")
@@ -206,8 +208,8 @@ def main() -> int:
     days = [(dt.date(2013, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(args.days)]
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    home = stack_home("elt-bench-")
-    stack = Stack(home, stack_env(home, AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder_with_bench())))
+    home, dags = stack_home("elt-bench-"), dags_folder_with_bench()
+    stack = Stack(home, stack_env(home, AIRFLOW__CORE__DAGS_FOLDER=str(dags)))
     result: dict[str, object] = {"days": args.days, "machine": machine(), "versions": versions()}
     try:
         stack.elt("seed", "--start", days[0], "--end", days[-1], timeout=1800)
@@ -264,6 +266,9 @@ def main() -> int:
         )
     finally:
         stack.elt("down", check=False, timeout=300)
+        shutil.rmtree(dags, ignore_errors=True)
+        if not surviving_processes(home):  # what is still running keeps its files
+            shutil.rmtree(home, ignore_errors=True)
     result["targets"] = {
         k: {
             "target": f"{op} {v}",
