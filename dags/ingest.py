@@ -5,18 +5,22 @@
 2013 with partition key `YYYY-MM-DD` (`end_date` stops it at the end of the data set, and
 `catchup=False` means starting the scheduler creates no runs by itself). Partitions are
 triggered explicitly with `elt run`, the REST API (`{"logical_date": null, "partition_key":
-"2013-01-05"}`) or `airflow backfill create`. Up to 4 partitions load side by side.
+"2013-01-05"}`) or `airflow backfill create`. Up to 4 partitions load side by side. A backfill
+can run as batches: a run triggered with conf `{"through": "2013-01-31"}` covers every day from
+its key through that day, as one load, one gate and one asset event per asset (the extra names
+the days), so transform and publish cover the same days (see `flights_elt.days`).
 
 **`load_raw`.** Creates missing warehouse objects and refreshes the reference tables
 (airlines, airports, planes; skipped when their files did not change), then for each
-partitioned source (flights, weather) parses the day's landing file, quarantines rejected
-rows with the rule that rejected them, and bulk-loads the rest (Parquet → `PUT` → `COPY
-INTO`), replacing the partition in one transaction per table. Reruns are idempotent.
+partitioned source (flights, weather) parses the landing file of each day of the run,
+quarantines rejected rows with the rule that rejected them, and bulk-loads the rest (Parquet →
+`PUT` → `COPY INTO`), replacing the days in one transaction per table. Reruns are idempotent.
 
 **`gate_raw`.** `SQLColumnCheckOperator` / `SQLTableCheckOperator` checks of every RAW table
-scoped to the partition, then the Soda scan of `checks/raw/`. Every outcome is recorded in
-`AUDIT.CHECK_RESULTS`; a failed check fails the task at once (no retry) and is alerted.
-Only when all passed does the task emit `raw.flights` and `raw.weather` for the partition,
+scoped to the run's days (each check fails if any one day fails it), then the Soda scan of
+`checks/raw/`. Every outcome is recorded in `AUDIT.CHECK_RESULTS`; a failed check fails the
+task at once (no retry) and is alerted. Only when all passed does the task emit `raw.flights`
+and `raw.weather` for the partition,
 which is what triggers `transform` for the same key.
 """
 
@@ -25,7 +29,7 @@ from __future__ import annotations
 from airflow.sdk import DAG, CronPartitionTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, default_args, partition_key
+from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, days_extra, default_args
 from flights_elt.spec import PARTITIONED_SOURCES
 
 with DAG(
@@ -43,24 +47,25 @@ with DAG(
 
     @task
     def load_raw(**context) -> dict:
-        from flights_elt.pipeline import load_raw
+        from flights_elt.pipeline import load_raw, run_days
 
-        return load_raw(partition_key(context), context["run_id"])
+        return load_raw(run_days(context), context["run_id"])
 
     @task(outlets=list(assets.RAW_ASSETS))
     def gate_raw(loads: dict, **context) -> dict:
-        """Emits the RAW assets, with the load's counts, only when every RAW check passed."""
+        """Emits the RAW assets, with the load's days and counts, only when every RAW check passed."""
         from flights_elt.gates import run_gate
+        from flights_elt.pipeline import run_days
 
         result = run_gate("raw", context)
-        key = partition_key(context)
+        days = run_days(context)
         for asset, source in zip(assets.RAW_ASSETS, PARTITIONED_SOURCES, strict=True):
             load = loads[source.name]
             context["outlet_events"][asset].extra = {
-                "partition": key,
+                **days_extra(days),
                 "rows_loaded": load["rows_loaded"],
                 "rows_quarantined": load["rows_quarantined"],
-                "batch_id": load["batch_id"],
+                "batch_ids": load["batch_ids"],
             }
         return result
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import START_DATE, default_args, partition_key
+from flights_elt.dag_defaults import START_DATE, days_extra, default_args
 
 with DAG(
     dag_id="publish",
@@ -39,17 +39,17 @@ with DAG(
 
     @task
     def build_marts(**context) -> dict:
-        from flights_elt.pipeline import build_marts
+        from flights_elt.pipeline import build_marts, run_days
 
-        return build_marts(partition_key(context), context["run_id"])
+        return build_marts(run_days(context), context["run_id"])
 
     @task(outlets=list(assets.MART_ASSETS))
     def audit_and_publish(built: dict, **context) -> dict:
-        from flights_elt.pipeline import audit_and_publish_marts
+        from flights_elt.pipeline import audit_and_publish_marts, run_days
 
         versions = audit_and_publish_marts(built, context)
         for asset in assets.MART_ASSETS:
-            context["outlet_events"][asset].extra = {"partition": partition_key(context), "versions": versions}
+            context["outlet_events"][asset].extra = {**days_extra(run_days(context)), "versions": versions}
         return versions
 
     audit_and_publish(build_marts())

@@ -4,10 +4,11 @@
 **When it runs.** Never on a clock: `PartitionedAssetTimetable` on `raw.flights` and
 `raw.weather` starts exactly one run per partition key once `ingest` has emitted both for that
 key (i.e. after the RAW gates passed). Asset-triggered runs have no logical date; everything
-keys on `dag_run.partition_key`.
+keys on `dag_run.partition_key`, and a batch run covers the days its triggering events name
+(`flights_elt.days`).
 
 **`build_core`.** Merges the dimensions from the RAW reference tables, then replaces the
-partition in `STAGING.STG_FLIGHTS`, `STAGING.STG_WEATHER` and `CORE.FCT_FLIGHTS` (delete +
+run's days in `STAGING.STG_FLIGHTS`, `STAGING.STG_WEATHER` and `CORE.FCT_FLIGHTS` (delete +
 insert in one transaction each; idempotent).
 
 **`gate_core`.** SQL checks on `CORE.FCT_FLIGHTS` (keys, reconciliation with RAW, carriers in
@@ -21,7 +22,7 @@ from __future__ import annotations
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import START_DATE, default_args, partition_key
+from flights_elt.dag_defaults import START_DATE, days_extra, default_args
 
 with DAG(
     dag_id="transform",
@@ -37,18 +38,19 @@ with DAG(
 
     @task
     def build_core(**context) -> dict:
-        from flights_elt.pipeline import transform_partition
+        from flights_elt.pipeline import run_days, transform
 
-        return transform_partition(partition_key(context))
+        return transform(run_days(context))
 
     @task(outlets=list(assets.CORE_ASSETS))
     def gate_core(counts: dict, **context) -> dict:
         """Emits `core.fct_flights` only when every CORE check passed."""
         from flights_elt.gates import run_gate
+        from flights_elt.pipeline import run_days
 
         result = run_gate("core", context)
         context["outlet_events"][assets.CORE_FCT_FLIGHTS].extra = {
-            "partition": partition_key(context),
+            **days_extra(run_days(context)),
             "rows": counts["FCT_FLIGHTS"],
         }
         return result

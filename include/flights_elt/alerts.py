@@ -41,8 +41,17 @@ def _recipients() -> list[str]:
 
 
 def _partition(context: Any) -> str | None:
+    """The run's day, or ``first..last`` for a batch run."""
     dag_run = context.get("dag_run")
-    return getattr(dag_run, "partition_key", None) if dag_run is not None else None
+    key = getattr(dag_run, "partition_key", None) if dag_run is not None else None
+    if not key:
+        return None
+    from flights_elt.days import of_run
+
+    try:
+        return of_run(context).label
+    except Exception:  # an alert must go out even when the run's days cannot be worked out
+        return str(key)
 
 
 def build_message(context: Any, kind: str, headline: str, details: list[str]) -> dict[str, str]:

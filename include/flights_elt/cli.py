@@ -94,12 +94,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from flights_elt import landing, runner, stack
 
     stack.apply_client_env()
-    keys = list(landing.days(args.start, args.end))
+    runs = runner.batches(args.start, args.end, args.batch_days)
     if not args.no_seed:
         landing.seed(args.start, args.end)
     t0 = time.monotonic()
-    print(f"triggering {len(keys)} partition(s) {keys[0]} … {keys[-1]} on ingest", file=sys.stderr)
-    progress = runner.follow(keys, timeout=args.timeout)
+    days = sum(len(r) for r in runs)
+    print(f"triggering {days} partition(s) {args.start} … {args.end} on ingest in {len(runs)} run(s)", file=sys.stderr)
+    progress = runner.follow(runs, timeout=args.timeout)
+    if args.split_failed:
+        progress = runner.split_failed(progress, timeout=args.timeout)
     summary = runner.summarize(progress)
     runner.print_summary(summary, time.monotonic() - t0, OUT)
     _out(f"Airflow UI: {stack.status()['ui']}")
@@ -195,6 +198,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--start", default="2013-01-01")
     s.add_argument("--end", default="2013-01-07")
     s.add_argument("--timeout", type=float, default=3600)
+    s.add_argument(
+        "--batch-days",
+        type=int,
+        default=1,
+        help="days per run (default 1: one run per day); a backfill in batches of e.g. 31 days runs "
+        "one load, transform and publish per batch, with every check still per day",
+    )
+    s.add_argument(
+        "--split-failed",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run each day of a batch that a gate stopped again on its own, so only bad days stay stopped",
+    )
     s.add_argument("--no-seed", action="store_true", help="use the landing files as they are")
     s.add_argument("--json", help="also write the summary to this file")
     s.set_defaults(func=_cmd_run)

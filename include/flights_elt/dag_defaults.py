@@ -42,7 +42,7 @@ def default_args(dag_id: str) -> dict[str, Any]:
 
 
 def partition_key(context: Any) -> str:
-    """The run's partition key (YYYY-MM-DD); every task of every DAG works on exactly one."""
+    """The run's partition key (YYYY-MM-DD): its first day (see ``flights_elt.days``)."""
     key = getattr(context["dag_run"], "partition_key", None)
     if not key:
         raise ValueError(
@@ -51,3 +51,10 @@ def partition_key(context: Any) -> str:
         )
     dt.date.fromisoformat(key)  # fail fast on a malformed key
     return str(key)
+
+
+def days_extra(days: Any) -> dict[str, str]:
+    """What an asset event says about the days it certifies: its partition and its last day."""
+    from flights_elt.days import THROUGH
+
+    return {"partition": days.first, THROUGH: days.last}

@@ -2,11 +2,12 @@
 
 Each hop has one gate task, the only task of its DAG that emits assets. It runs the layer's
 ``SQLColumnCheckOperator`` / ``SQLTableCheckOperator`` checks (built from ``checks_spec`` and
-scoped to the partition through ``partition_clause``) and the layer's Soda scan, records every
+scoped to the run's days through ``partition_clause``; over a batch, each check fails if any
+one day would fail it alone) and the layer's Soda scan, records every
 outcome — pass, warn, fail — in ``AUDIT.CHECK_RESULTS`` with its observed value and threshold,
 and either passes or raises ``GateFailed``, an ``AirflowFailException``: the task fails at once
 without retries (bad data does not get better by retrying), so the asset event is never emitted
-and the next DAG never starts on that partition. The failure message names each failed check
+and the next DAG never starts on those days. The failure message names each failed check
 with its observed value, which is what the alerts carry. Checks that could not run at all (the
 warehouse is unreachable) raise ordinary errors instead, and retries apply.
 
@@ -17,7 +18,6 @@ themselves (see the README's performance section).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -32,6 +32,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from flights_elt import driver
 from flights_elt.config import CHECKS_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca
+from flights_elt.days import Days
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +54,23 @@ class GateFailed(AirflowFailException):
     """A data-quality gate stopped the partition (never retried)."""
 
     def __init__(self, gate: str, partition: str | None, failed: Sequence[CheckOutcome]) -> None:
+        """``partition``: the day, or ``first..last`` for a batch run."""
         self.failed = list(failed)
         lines = "\n".join(f"  - {f.describe()}" for f in failed)
         super().__init__(f"gate {gate} failed for partition {partition}: {len(failed)} check(s)\n{lines}")
 
 
 def run_context(context: Any) -> dict[str, Any]:
+    """Who checked what: the run, task, try and the days (``2013-01-05``, or a batch's range)."""
+    from flights_elt.days import of_run
+
     ti = context["ti"]
     return {
         "run_id": context["run_id"],
         "dag_id": ti.dag_id,
         "task_id": ti.task_id,
         "try_number": int(getattr(ti, "try_number", 1) or 1),
-        "partition_key": getattr(context["dag_run"], "partition_key", None),
+        "partition_key": of_run(context).label,
     }
 
 
@@ -283,7 +288,7 @@ def soda_scan(
     os.environ["SODA_SCHEMA"] = schema
     scan = Scan()
     scan.disable_telemetry()
-    scan.set_scan_definition_name(f"{layer}-{variables.get('partition', '')}")
+    scan.set_scan_definition_name(f"{layer}-{variables.get('first_day', '')}-{variables.get('last_day', '')}")
     scan.set_data_source_name("warehouse")
     scan.add_configuration_yaml_file(str(CHECKS_DIR / "configuration.yml"))
     scan.add_variables(variables)
@@ -310,33 +315,30 @@ def soda_scan(
     return outcomes
 
 
-def soda_variables(partition: str, **extra: str) -> dict[str, str]:
-    day = dt.date.fromisoformat(partition)
-    # Freshness is measured against the end of the partition's day, not the wall clock:
-    # a day of 2013 data is "fresh" when it covers that day.
-    now = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(12, 0))
+def soda_variables(days: Days, **extra: str) -> dict[str, str]:
+    """The variables of every scan: the run's days (``first_day``, ``last_day``, ``days``)."""
     deadline = os.environ.get("ELT_PUBLISH_DEADLINE_MINUTES", "60")
-    return {"partition": partition, "NOW": now.isoformat(), "PUBLISH_DEADLINE_MINUTES": deadline, **extra}
+    return {**days.params(), "days": str(len(days)), "PUBLISH_DEADLINE_MINUTES": deadline, **extra}
 
 
 # --------------------------------------------------------------------------- the gate of a hop
 
 
-def sql_check_operators(layer: str, partition: str, version_tables: dict[str, str] | None = None) -> list[Any]:
+def sql_check_operators(layer: str, days: Days, version_tables: dict[str, str] | None = None) -> list[Any]:
     """One SQLColumnCheckOperator and/or SQLTableCheckOperator per table of ``layer``, built from
-    checks_spec and scoped to ``partition``. ``version_tables`` names the mart versions under audit."""
+    checks_spec and scoped to ``days``. ``version_tables`` names the mart versions under audit."""
     from flights_elt import checks_spec
     from flights_elt.config import settings
 
-    dt.date.fromisoformat(partition)  # the key is spliced into SQL: it must be a date
     s = settings()
     ops: list[Any] = []
     for spec in checks_spec.LAYERS[layer]:
         version_table = (version_tables or {}).get(spec.name.upper())
-        c = checks_spec.resolve(spec, s.database, s.schemas["versions"], partition, version_table)
+        c = checks_spec.resolve(spec, s.database, s.schemas["versions"], days.first, days.last, version_table)
         common = {
             "conn_id": WAREHOUSE_CONN_ID,
-            "partition_clause": f"{c.partition_column} = '{partition}'",
+            # Days holds two ISO dates (validated): safe to splice into SQL.
+            "partition_clause": f"{c.partition_column} BETWEEN '{days.first}' AND '{days.last}'",
             "table": c.table,
         }
         prefix = f"check_{layer}_{c.name}"
@@ -347,13 +349,13 @@ def sql_check_operators(layer: str, partition: str, version_tables: dict[str, st
     return ops
 
 
-def layer_scan(layer: str, partition: str, extra_variables: dict[str, str] | None = None) -> list[CheckOutcome]:
-    """The Soda scan of one layer (checks/<layer>/*.yml) for one partition."""
+def layer_scan(layer: str, days: Days, extra_variables: dict[str, str] | None = None) -> list[CheckOutcome]:
+    """The Soda scan of one layer (checks/<layer>/*.yml) for the run's days."""
     from flights_elt.config import settings
 
     s = settings()
     schema = {"raw": s.schemas["raw"], "core": s.schemas["core"], "marts": s.schemas["versions"]}[layer]
-    variables = soda_variables(partition, DATABASE=s.database, **(extra_variables or {}))
+    variables = soda_variables(days, DATABASE=s.database, **(extra_variables or {}))
     return soda_scan(layer, variables, schema)
 
 
@@ -399,18 +401,18 @@ def run_gate(
     version_tables: dict[str, str] | None = None,
     extra_variables: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """The whole gate of one hop for the run's partition: SQL checks, then the Soda scan.
+    """The whole gate of one hop for the run's days: SQL checks, then the Soda scan.
 
     Every check runs even when an earlier one failed, so the record and the alert show the
     whole picture; then GateFailed is raised if any ``fail`` outcome was seen."""
-    from flights_elt.dag_defaults import partition_key
+    from flights_elt.days import of_run
 
-    key = partition_key(context)
+    days = of_run(context)
     outcomes: list[CheckOutcome] = []
     with GateSessionHook(snowflake_conn_id=WAREHOUSE_CONN_ID) as hook:
-        for op in sql_check_operators(layer, key, version_tables):
+        for op in sql_check_operators(layer, days, version_tables):
             op._hook = hook  # the operator's own hook would log in again for every check
             outcomes += op.run_checks(context)
-    outcomes += layer_scan(layer, key, extra_variables)
+    outcomes += layer_scan(layer, days, extra_variables)
     warnings = enforce(context["ti"].task_id, outcomes, context)
     return {"checks": len(outcomes), "warnings": len(warnings)}

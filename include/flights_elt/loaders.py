@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -377,99 +377,161 @@ class LoadResult:
 def load_table(
     wh: Warehouse, table: SourceTable, partition: str | None, run_id: str, force: bool = False
 ) -> LoadResult:
-    """Load one landing file (a day of a partitioned source, or a whole reference table).
+    """Load one landing file (a day of a partitioned source, or a whole reference table)."""
+    return load_files(wh, table, [partition], run_id, force)[0]
 
-    Idempotent: the partition (or the whole reference table) and its quarantine rows are
-    replaced in one transaction, together with the FILE_LOADS record. If the same file
-    (same content hash) was already loaded, nothing is written at all.
+
+def load_files(
+    wh: Warehouse, table: SourceTable, partitions: Sequence[str | None], run_id: str, force: bool = False
+) -> list[LoadResult]:
+    """Load the landing files of consecutive days of one source (or ``[None]``: the whole
+    reference table) as one bulk load: every file is parsed and checked on its own, the rows
+    of all of them go to the warehouse in one ``COPY`` per schema, and the days (or the whole
+    reference table), their quarantine rows and their FILE_LOADS records are replaced in one
+    transaction. Idempotent: a file whose content hash is the one last loaded for its day is
+    skipped, and when every file is, nothing is written at all. Returns one result per file.
     """
     import pandas as pd
 
     from flights_elt import landing
     from flights_elt.warehouse import ident
 
-    path = landing.path_for(table, partition)
-    if not path.exists():
-        raise FileNotFoundError(f"landing file {path} does not exist")
-    data = landing.read_bytes(path)
-    batch_id = landing.checksum(data)[:32]
-    partition_key = partition or "*"
-    source_file = str(path)
-
-    previous = wh.query(_sql("audit/last_file_load"), {"source": table.name, "partition_key": partition_key})[1]
-    if previous and previous[0][0] == batch_id and not force:
-        log.info(
-            "%s %s: file unchanged since its last load (batch %s): nothing to do", table.name, partition_key, batch_id
-        )
-        counts = (int(n) for n in previous[0][1:])
-        return LoadResult(table.name, partition, source_file, batch_id, *counts, skipped=True)
-
-    parsed = parse(data, table, partition, source_file)
+    if not partitions:
+        return []
+    reference = partitions == [None]
+    if not reference and (None in partitions or len(set(partitions)) != len(partitions)):
+        raise ValueError(f"{table.name}: days to load must be distinct dates: {partitions}")
+    files = []
+    for partition in partitions:
+        path = landing.path_for(table, partition)
+        if not path.exists():
+            raise FileNotFoundError(f"landing file {path} does not exist")
+        data = landing.read_bytes(path)
+        files.append((partition, str(path), data, landing.checksum(data)[:32]))
+    previous = _previous_loads(wh, table, [p for p, *_ in files])
+    results: dict[str | None, LoadResult] = {}
+    for partition, source_file, _, batch_id in files:
+        before = previous.get(partition or "*")
+        if before and before[0] == batch_id and not force:
+            log.info(
+                "%s %s: file unchanged since its last load (batch %s): nothing to do", table.name, partition, batch_id
+            )
+            counts = (int(n) for n in before[1:])
+            results[partition] = LoadResult(table.name, partition, source_file, batch_id, *counts, skipped=True)
+    todo = [f for f in files if f[0] not in results]
+    if not todo:
+        return [results[p] for p in partitions]
     now = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("us")
-    part_value = dt.date.fromisoformat(partition) if partition else None
-
-    accepted = parsed.accepted
-    accepted["_PARTITION"] = part_value
-    accepted["_SOURCE_FILE"] = source_file
-    accepted["_LOADED_AT"] = now
-    accepted["_BATCH_ID"] = batch_id
-
-    quarantined = parsed.quarantined.astype(object).where(parsed.quarantined.notna(), None)
-    for c in table.column_names:
-        quarantined[c] = quarantined[c].astype(object)
-    quarantined["_PARTITION"] = part_value
-    quarantined["_SOURCE_FILE"] = source_file
-    quarantined["_RUN_ID"] = run_id
-    quarantined["_BATCH_ID"] = batch_id
-    quarantined["_QUARANTINED_AT"] = now
-    quarantined["_ROW_NUMBER"] = quarantined["_ROW_NUMBER"].astype("Int64")
-
+    accepted_frames, quarantined_frames = [], []
+    for partition, source_file, data, batch_id in todo:
+        parsed = parse(data, table, partition, source_file)
+        part_value = dt.date.fromisoformat(partition) if partition else None
+        accepted = parsed.accepted
+        accepted["_PARTITION"] = part_value
+        accepted["_SOURCE_FILE"] = source_file
+        accepted["_LOADED_AT"] = now
+        accepted["_BATCH_ID"] = batch_id
+        quarantined = parsed.quarantined.astype(object).where(parsed.quarantined.notna(), None)
+        for c in table.column_names:
+            quarantined[c] = quarantined[c].astype(object)
+        quarantined["_PARTITION"] = part_value
+        quarantined["_SOURCE_FILE"] = source_file
+        quarantined["_RUN_ID"] = run_id
+        quarantined["_BATCH_ID"] = batch_id
+        quarantined["_QUARANTINED_AT"] = now
+        quarantined["_ROW_NUMBER"] = quarantined["_ROW_NUMBER"].astype("Int64")
+        accepted_frames.append(accepted)
+        quarantined_frames.append(quarantined)
+        results[partition] = LoadResult(
+            table.name,
+            partition,
+            source_file,
+            batch_id,
+            parsed.rows_in_file,
+            len(accepted),
+            len(quarantined),
+            extra_columns=parsed.extra_columns,
+        )
+    frames = {
+        "RAW": _concat(accepted_frames),
+        "QUARANTINE": _concat(quarantined_frames),
+    }
     t = ident(table.name)
     # One load table per schema (RAW, QUARANTINE) and per run: runs of other days load the same
     # reference files at the same time and must never share one; a retry of this run replaces
     # what its killed try left.
-    run_token = hashlib.sha256(f"{run_id}/{batch_id}".encode()).hexdigest()[:12].upper()
+    tokens = "/".join(f"{p}:{b}" for p, _, _, b in todo)
+    run_token = hashlib.sha256(f"{run_id}/{tokens}".encode()).hexdigest()[:12].upper()
     load = f"_LOAD_{t}_{run_token}"
     # Stage both frames into load tables first (outside the transaction: COPY is the slow part).
-    for schema, frame in (("RAW", accepted), ("QUARANTINE", quarantined)):
+    for schema, frame in frames.items():
         wh.run_file("raw/create_load_table", schema=schema, table=t, load_table=load)
         wh.bulk_load(frame, schema, load)
-    delete = "raw/delete_partition" if partition else "raw/delete_all"
+    days = [p for p, *_ in todo]
+    label = "*" if reference else days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"
     try:
-        with wh.transaction(writes=f"RAW.{t}/{partition_key}"):
+        with wh.transaction(writes=f"RAW.{t}/{label}"):
             for schema in ("RAW", "QUARANTINE"):
-                wh.run_file(delete, {"partition": part_value}, schema=schema, table=t)
+                if reference:
+                    wh.run_file("raw/delete_all", schema=schema, table=t)
+                else:
+                    for first, last in _spans(days):
+                        wh.run_file(
+                            "raw/delete_partition", {"first_day": first, "last_day": last}, schema=schema, table=t
+                        )
                 wh.run_file("raw/insert_from_load_table", schema=schema, table=t, load_table=load)
             failpoint(f"load.{t.lower()}.before_commit")
-            wh.run_file("audit/delete_file_load", {"source": table.name, "partition_key": partition_key})
-            wh.run_file(
-                "audit/insert_file_load",
-                {
-                    "source": table.name,
-                    "partition_key": partition_key,
-                    "source_file": source_file,
-                    "batch_id": batch_id,
-                    "rows_in_file": parsed.rows_in_file,
-                    "rows_loaded": len(accepted),
-                    "rows_quarantined": len(quarantined),
-                    "run_id": run_id,
-                },
-            )
+            for first, last in [("*", "*")] if reference else _spans(days):
+                wh.run_file("audit/delete_file_load", {"source": table.name, "first_key": first, "last_key": last})
+            with wh.conn.cursor() as cur:  # the driver sends one multi-row INSERT
+                cur.executemany(
+                    _sql("audit/insert_file_load"),
+                    [
+                        {
+                            "source": table.name,
+                            "partition_key": r.partition or "*",
+                            "source_file": r.source_file,
+                            "batch_id": r.batch_id,
+                            "rows_in_file": r.rows_in_file,
+                            "rows_loaded": r.rows_loaded,
+                            "rows_quarantined": r.rows_quarantined,
+                            "run_id": run_id,
+                        }
+                        for r in (results[p] for p in days)
+                    ],
+                )
     finally:
-        for schema in ("RAW", "QUARANTINE"):
+        for schema in frames:
             wh.run_file("raw/drop_load_table", schema=schema, load_table=load)
-    result = LoadResult(
-        table.name,
-        partition,
-        source_file,
-        batch_id,
-        parsed.rows_in_file,
-        len(accepted),
-        len(quarantined),
-        extra_columns=parsed.extra_columns,
+    for p in days:
+        log.info("loaded %s", results[p])
+    return [results[p] for p in partitions]
+
+
+def _previous_loads(wh: Warehouse, table: SourceTable, partitions: list[str | None]) -> dict[str, tuple]:
+    """{partition key: (batch id, rows in file, loaded, quarantined)} of the last load of each file."""
+    keys = sorted(p or "*" for p in partitions)
+    _, rows = wh.query(
+        _sql("audit/last_file_loads"), {"source": table.name, "first_key": keys[0], "last_key": keys[-1]}
     )
-    log.info("loaded %s", result)
-    return result
+    return {str(r[0]): tuple(r[1:]) for r in rows if str(r[0]) in keys}
+
+
+def _spans(days: list[str]) -> list[tuple[str, str]]:
+    """Consecutive days as (first, last) spans: one DELETE per span, not one per day."""
+    spans: list[tuple[str, str]] = []
+    for day in sorted(days):
+        if spans and dt.date.fromisoformat(day) - dt.date.fromisoformat(spans[-1][1]) == dt.timedelta(days=1):
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _sql(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Warehouse objects and the transform step (RAW → STAGING → CORE), one partition at a time."""
+"""Warehouse objects and the transform step (RAW → STAGING → CORE) of a run's days."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from flights_elt.config import settings
+from flights_elt.days import Days
 from flights_elt.spec import SOURCES
 from flights_elt.warehouse import Warehouse
 
@@ -80,11 +81,12 @@ def ensure_objects(wh: Warehouse) -> None:
     ensure_initial_versions(wh)
 
 
-def transform_partition(wh: Warehouse, partition: str) -> dict[str, int]:
-    """Rebuild STAGING and CORE for one day; dimensions are merged from RAW references.
+def transform(wh: Warehouse, days: Days) -> dict[str, int]:
+    """Rebuild STAGING and CORE for the run's days; dimensions are merged from RAW references.
 
-    Each model is replaced for the partition in its own transaction (delete + insert), so a
-    rerun converges to the same rows and a reader never sees a half-written partition.
+    Each model is replaced for the days in its own transaction (delete + insert: one statement
+    each, whatever the number of days), so a rerun converges to the same rows and a reader never
+    sees a half-written day. Returns the rows of each model for the days.
     """
     s = settings()
     counts: dict[str, int] = {}
@@ -92,20 +94,21 @@ def transform_partition(wh: Warehouse, partition: str) -> dict[str, int]:
         wh.run_file(f"core/{model.name.lower()}")
     for model in STAGING_MODELS + FACTS:
         schema = s.schemas[model.schema_key]
-        with wh.transaction(writes=f"{schema}.{model.name}/{partition}"):
+        with wh.transaction(writes=f"{schema}.{model.name}/{days.label}"):
             wh.run_file(
                 "staging/delete_partition",
-                {"partition": partition},
+                days.params(),
                 schema=schema,
                 table=model.name,
                 partition_column=model.partition_column,
             )
-            wh.run_file(f"{model.schema_key}/{model.name.lower()}", {"partition": partition})
+            wh.run_file(f"{model.schema_key}/{model.name.lower()}", days.params())
         counts[model.name] = int(
             wh.scalar(
-                f"select count(*) from {s.database}.{schema}.{model.name} where {model.partition_column} = %(p)s",
-                {"p": partition},
+                f"select count(*) from {s.database}.{schema}.{model.name} "
+                f"where {model.partition_column} between %(first_day)s and %(last_day)s",
+                days.params(),
             )
         )
-    log.info("transformed %s: %s", partition, counts)
+    log.info("transformed %s: %s", days.label, counts)
     return counts

@@ -1,4 +1,4 @@
-"""The work each DAG task does, as plain functions of (partition, run id).
+"""The work each DAG task does, as plain functions of (the run's days, run id).
 
 DAG files only wire these together; tests call them directly against the embedded warehouse.
 """
@@ -9,59 +9,70 @@ import logging
 from typing import Any
 
 from flights_elt import loaders, models, publish, spec
+from flights_elt.days import Days
+from flights_elt.days import of_run as run_days
 from flights_elt.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
 
-def load_raw(partition: str, run_id: str) -> dict[str, dict[str, Any]]:
-    """Everything ingest writes for one day, on one connection: missing warehouse objects,
-    reference tables whose files changed, then each partitioned source's landing file → RAW
-    (+ QUARANTINE). Each table is replaced in its own transaction, so a retry after a crash
-    redoes only what did not commit. Returns {table: load result}."""
+def load_raw(days: Days, run_id: str) -> dict[str, dict[str, Any]]:
+    """Everything ingest writes for the run's days, on one connection: missing warehouse
+    objects, reference tables whose files changed, then the landing files of each partitioned
+    source → RAW (+ QUARANTINE), all days of a source in one bulk load. Each table is replaced
+    in its own transaction, so a retry after a crash redoes only what did not commit. Returns
+    {table: what was loaded}, with each partitioned source's counts summed over the days."""
     with Warehouse() as wh:
         models.ensure_objects(wh)
         out = {t.name: loaders.load_table(wh, t, None, run_id).as_dict() for t in spec.REFERENCE_SOURCES}
         for t in spec.PARTITIONED_SOURCES:
-            out[t.name] = loaders.load_table(wh, t, partition, run_id).as_dict()
+            results = loaders.load_files(wh, t, days.keys, run_id)
+            out[t.name] = {
+                "source": t.name,
+                "days": days.label,
+                "rows_in_file": sum(r.rows_in_file for r in results),
+                "rows_loaded": sum(r.rows_loaded for r in results),
+                "rows_quarantined": sum(r.rows_quarantined for r in results),
+                "skipped": all(r.skipped for r in results),
+                "batch_ids": {str(r.partition): r.batch_id for r in results},
+            }
         return out
 
 
-def transform_partition(partition: str) -> dict[str, int]:
+def transform(days: Days) -> dict[str, int]:
     with Warehouse() as wh:
-        return models.transform_partition(wh, partition)
+        return models.transform(wh, days)
 
 
-def build_marts(partition: str, run_id: str) -> dict[str, dict[str, Any]]:
+def build_marts(days: Days, run_id: str) -> dict[str, dict[str, Any]]:
     """Build the next version of every mart aside; returns {mart: {version, table, previous}}."""
     with Warehouse() as wh:
-        return {m.name: publish.build(wh, m, partition, run_id) for m in publish.MARTS}
+        return {m.name: publish.build(wh, m, days, run_id) for m in publish.MARTS}
 
 
 def audit_and_publish_marts(built: dict[str, dict[str, Any]], context: Any) -> dict[str, int]:
     """Write-audit-publish, second half: audit the versions built aside, then switch every
     consumer view to them; a failed audit drops them instead, and the published views never
     move. A check that could not run raises a plain error: the versions stay for the retry."""
-    from flights_elt.dag_defaults import partition_key
     from flights_elt.gates import GateFailed, run_gate
 
-    key, run_id = partition_key(context), context["run_id"]
+    days, run_id = run_days(context), context["run_id"]
     tables = {name: str(info["table"]) for name, info in built.items()}
     try:
         run_gate("marts", context, version_tables=tables, extra_variables=mart_scan_variables(built))
     except GateFailed:
-        discard_marts(built, key, run_id)
+        discard_marts(built, days, run_id)
         raise
     with Warehouse() as wh:
         for name, info in built.items():
-            publish.switch(wh, publish.mart(name), int(info["version"]), key, run_id)
+            publish.switch(wh, publish.mart(name), int(info["version"]), days.keys, run_id)
     return {name: int(info["version"]) for name, info in built.items()}
 
 
-def discard_marts(built: dict[str, dict[str, Any]], partition: str, run_id: str) -> None:
+def discard_marts(built: dict[str, dict[str, Any]], days: Days, run_id: str) -> None:
     with Warehouse() as wh:
         for name, info in built.items():
-            publish.discard(wh, publish.mart(name), int(info["version"]), partition, run_id)
+            publish.discard(wh, publish.mart(name), int(info["version"]), days.keys, run_id)
 
 
 def mart_scan_variables(built: dict[str, dict[str, Any]]) -> dict[str, str]:

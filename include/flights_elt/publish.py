@@ -1,7 +1,7 @@
 """Write-audit-publish of the marts.
 
 ``build`` writes a new version of each mart aside (``MARTS_VERSIONS.<MART>__V<n>``: a clone of
-the published version with the partition replaced); the gates audit that version; ``switch``
+the published version with the run's days replaced); the gates audit that version; ``switch``
 then points ``MARTS.<MART>`` (a view) at it in one ``CREATE OR REPLACE VIEW`` statement, so a
 reader sees either the old or the new version, never a mix. A failed audit leaves the view,
 and therefore every reader, exactly where it was. Publishing is serialized (the publish DAG
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from flights_elt.days import Days
 from flights_elt.warehouse import Warehouse, ident
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def ensure_initial_versions(wh: Warehouse) -> None:
             continue
         table = m.version_table(0)
         wh.run_file(f"marts/create_{m.name.lower()}", schema=_schema("versions"), table=table)
-        switch(wh, m, 0, "", "setup")
+        switch(wh, m, 0, [""], "setup")
 
 
 def published_version(wh: Warehouse, m: Mart) -> int | None:
@@ -66,8 +67,8 @@ def published_version(wh: Warehouse, m: Mart) -> int | None:
     return int(v) if v is not None else None
 
 
-def build(wh: Warehouse, m: Mart, partition: str, run_id: str) -> dict[str, object]:
-    """Build the next version of one mart aside, with ``partition`` replaced. Not yet visible."""
+def build(wh: Warehouse, m: Mart, days: Days, run_id: str) -> dict[str, object]:
+    """Build the next version of one mart aside, with the run's days replaced. Not yet visible."""
     current = published_version(wh, m)
     version = int(wh.scalar(_sql("audit/max_version"), {"mart": m.name})) + 1
     table = m.version_table(version)
@@ -80,39 +81,42 @@ def build(wh: Warehouse, m: Mart, partition: str, run_id: str) -> dict[str, obje
             current_version=m.version_table(current),
         )
     with wh.transaction():
-        wh.run_file("marts/delete_partition", {"partition": partition}, table=table)
-        wh.run_file(f"marts/{m.name.lower()}", {"partition": partition}, schema=_schema("versions"), table=table)
-        _log(wh, m, version, partition, run_id, "built")
-    log.info("built %s version %s for %s (published: %s)", m.name, version, partition, current)
+        wh.run_file("marts/delete_partition", days.params(), table=table)
+        wh.run_file(f"marts/{m.name.lower()}", days.params(), schema=_schema("versions"), table=table)
+        _log(wh, m, version, days.keys, run_id, "built")
+    log.info("built %s version %s for %s (published: %s)", m.name, version, days.label, current)
     return {"mart": m.name, "version": version, "table": table, "previous": current}
 
 
-def switch(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str) -> None:
+def switch(wh: Warehouse, m: Mart, version: int, keys: list[str], run_id: str) -> None:
     """Publish an audited version: one statement moves every reader to it."""
     table = m.version_table(version)
     wh.run_file("marts/switch_view", mart=ident(m.name), version=table)
-    _log(wh, m, version, partition, run_id, "published")
+    _log(wh, m, version, keys, run_id, "published")
     _drop_old_versions(wh, m, version)
 
 
-def discard(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str) -> None:
+def discard(wh: Warehouse, m: Mart, version: int, keys: list[str], run_id: str) -> None:
     """Drop a version that failed its audit; the published view never pointed at it."""
     wh.run_file("marts/drop_version", version=m.version_table(version))
-    _log(wh, m, version, partition, run_id, "rejected")
+    _log(wh, m, version, keys, run_id, "rejected")
 
 
-def _log(wh: Warehouse, m: Mart, version: int, partition: str, run_id: str, status: str) -> None:
-    wh.run_file(
-        "audit/insert_publication",
+def _log(wh: Warehouse, m: Mart, version: int, keys: list[str], run_id: str, status: str) -> None:
+    """One PUBLICATIONS row per day the version was built for (one multi-row INSERT)."""
+    rows = [
         {
             "mart": m.name,
             "version": version,
             "version_table": m.version_table(version),
-            "partition_key": partition,
+            "partition_key": key,
             "run_id": run_id,
             "status": status,
-        },
-    )
+        }
+        for key in keys
+    ]
+    with wh.conn.cursor() as cur:
+        cur.executemany(_sql("audit/insert_publication"), rows)
 
 
 def _drop_old_versions(wh: Warehouse, m: Mart, published: int) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flights_elt.config import settings
+from flights_elt.days import THROUGH, Days
 from flights_elt.stack import http_json
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ class KeyProgress:
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     chain: tuple[str, ...] = CHAIN
     triggered_at: dt.datetime | None = None
+    through: str | None = None  # the last day of a batch run; None: the key's day only
+
+    @property
+    def days(self) -> Days:
+        return Days(self.key, self.through or self.key)
 
     @property
     def latency_s(self) -> float | None:
@@ -101,13 +107,16 @@ def last_error(events: list[Any], limit: int = 300) -> str | None:
     return None
 
 
-def trigger(key: str, dag_id: str = "ingest", batch: str = "") -> dict[str, Any] | None:
-    """Start one run of ``dag_id`` for ``key``. The run id is fixed per (batch, key), so a POST
-    retried after a timeout finds its run already created (409) instead of starting a second."""
+def trigger(key: str, dag_id: str = "ingest", batch: str = "", through: str | None = None) -> dict[str, Any] | None:
+    """Start one run of ``dag_id`` for ``key`` (through ``through``: a batch run, see
+    ``flights_elt.days``). The run id is fixed per (batch, key), so a POST retried after a
+    timeout finds its run already created (409) instead of starting a second."""
     import urllib.error
 
     run_id = f"elt__{key}__{batch or uuid.uuid4().hex[:8]}"
-    body = {"logical_date": None, "partition_key": key, "dag_run_id": run_id}
+    body: dict[str, Any] = {"logical_date": None, "partition_key": key, "dag_run_id": run_id}
+    if through and through != key:
+        body["conf"] = {THROUGH: through}
     try:
         return http_json(f"{settings().api_url}/api/v2/dags/{dag_id}/dagRuns", "POST", body)  # type: ignore[return-value]
     except urllib.error.HTTPError as e:
@@ -167,20 +176,32 @@ def pipeline_times(progress: dict[str, KeyProgress]) -> dict[str, float | None]:
     }
 
 
+def batches(start: str, end: str, size: int = 1) -> list[Days]:
+    """``start``..``end`` cut into runs of ``size`` consecutive days (the last may be shorter)."""
+    if size < 1:
+        raise ValueError(f"a batch has at least one day, not {size}")
+    keys = Days(start, end).keys
+    return [Days(chunk[0], chunk[-1]) for chunk in (keys[i : i + size] for i in range(0, len(keys), size))]
+
+
 def follow(
-    keys: list[str],
+    runs: list[Days],
     timeout: float = 3600,
     interval: float = 1.0,
     quiet: bool = False,
     chain: tuple[str, ...] = CHAIN,
 ) -> dict[str, KeyProgress]:
-    """Trigger every key on the first DAG of ``chain``; return when each key finished or stopped."""
+    """Trigger a run per entry of ``runs`` (its key: the first day) on the first DAG of ``chain``;
+    return when each finished or stopped."""
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
-    progress = {k: KeyProgress(k, chain=chain) for k in keys}
+    progress = {d.first: KeyProgress(d.first, chain=chain, through=d.last if len(d) > 1 else None) for d in runs}
+    if len(progress) != len(runs):
+        raise ValueError("two runs with the same first day")
+    keys = list(progress)
     batch = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
     for k in keys:
         progress[k].triggered_at = dt.datetime.now(dt.UTC)
-        trigger(k, chain[0], batch)
+        trigger(k, chain[0], batch, progress[k].through)
     started = time.monotonic()
     last_line = ""
     while True:
@@ -205,8 +226,22 @@ def follow(
         time.sleep(interval)
 
 
+def split_failed(progress: dict[str, KeyProgress], **follow_args: Any) -> dict[str, KeyProgress]:
+    """Run every day of each stopped batch again on its own, so that only the days that fail a
+    gate stay stopped (each with its own alert) and the rest are published. Returns the
+    progress of the batches that finished, merged with that of the days run again."""
+    stopped = [p for p in progress.values() if len(p.days) > 1 and (p.outcome or "").startswith("failed")]
+    if not stopped:
+        return progress
+    out = {k: p for k, p in progress.items() if p not in stopped}
+    for p in stopped:
+        print(f"batch {p.days.label} stopped ({p.outcome}): running its days one by one", file=sys.stderr, flush=True)
+    out.update(follow([Days.one(k) for p in stopped for k in p.days.keys], **follow_args))
+    return out
+
+
 def summarize(progress: dict[str, KeyProgress]) -> dict[str, Any]:
-    keys = sorted(progress)
+    keys = sorted(k for p in progress.values() for k in p.days.keys)
     per_dag: dict[str, Any] = {}
     for dag in CHAIN:
         durs = [d for p in progress.values() if (r := p.runs.get(dag)) and (d := _duration(r)) is not None]
@@ -217,8 +252,9 @@ def summarize(progress: dict[str, KeyProgress]) -> dict[str, Any]:
         }
     return {
         "partitions": len(keys),
-        "published": sum(1 for p in progress.values() if p.outcome == "published"),
-        "failed": {p.key: p.outcome for p in progress.values() if p.outcome != "published"},
+        "runs": len(progress),
+        "published": sum(len(p.days) for p in progress.values() if p.outcome == "published"),
+        "failed": {p.days.label: p.outcome for p in progress.values() if p.outcome != "published"},
         "rows": layer_counts(keys[0], keys[-1]),
         "dags": per_dag,
         **pipeline_times(progress),

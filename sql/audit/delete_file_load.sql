@@ -1,2 +1,4 @@
 delete from {{ params.database }}.{{ params.audit }}.FILE_LOADS
-where source = {{ bind('source') }} and partition_key = {{ bind('partition_key') }}
+where
+    source = {{ bind('source') }}
+    and partition_key between {{ bind('first_key') }} and {{ bind('last_key') }}

@@ -1,15 +1,15 @@
--- One day of flights with the weather at the origin in the scheduled departure hour.
+-- The days of the run's flights with the weather at the origin in the scheduled departure hour.
 insert into {{ params.database }}.{{ params.core }}.FCT_FLIGHTS
 with
 
 flights as (
     select * from {{ params.database }}.{{ params.staging }}.STG_FLIGHTS
-    where flight_date = {{ bind('partition') }}
+    where flight_date between {{ bind('first_day') }} and {{ bind('last_day') }}
 ),
 
 weather as (
     select * from {{ params.database }}.{{ params.staging }}.STG_WEATHER
-    where observation_date = {{ bind('partition') }}
+    where observation_date between {{ bind('first_day') }} and {{ bind('last_day') }}
 )
 
 select
@@ -35,4 +35,7 @@ select
     weather.visib as origin_visib
 from flights
 left join weather
-    on flights.origin = weather.origin and flights.sched_hour = weather.hour
+    on
+        flights.flight_date = weather.observation_date
+        and flights.origin = weather.origin
+        and flights.sched_hour = weather.hour

@@ -6,7 +6,7 @@ with
 
 flights as (
     select * from {{ params.database }}.{{ params.core }}.FCT_FLIGHTS
-    where flight_date = {{ bind('partition') }}
+    where flight_date between {{ bind('first_day') }} and {{ bind('last_day') }}
 ),
 
 airports as (

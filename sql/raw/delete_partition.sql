@@ -1,2 +1,2 @@
 delete from {{ params.database }}.{{ params.schema }}.{{ params.table }}
-where _partition = {{ bind('partition') }}
+where _partition between {{ bind('first_day') }} and {{ bind('last_day') }}

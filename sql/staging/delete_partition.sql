@@ -1,2 +1,2 @@
 delete from {{ params.database }}.{{ params.schema }}.{{ params.table }}
-where {{ params.partition_column }} = {{ bind('partition') }}
+where {{ params.partition_column }} between {{ bind('first_day') }} and {{ bind('last_day') }}

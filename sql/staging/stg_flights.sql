@@ -1,17 +1,17 @@
--- One day of flights, typed and deduplicated on the natural key (the latest load wins).
+-- The days of the run's flights, typed and deduplicated on the natural key (the latest load wins).
 insert into {{ params.database }}.{{ params.staging }}.STG_FLIGHTS
 with
 
 source as (
     select * from {{ params.database }}.{{ params.raw }}.FLIGHTS
-    where _partition = {{ bind('partition') }}
+    where _partition between {{ bind('first_day') }} and {{ bind('last_day') }}
 ),
 
 deduplicated as (
     select *
     from source
     qualify row_number() over (
-        partition by carrier, flight, origin, sched_dep_time
+        partition by _partition, carrier, flight, origin, sched_dep_time
         order by _loaded_at desc
     ) = 1
 )

@@ -81,3 +81,31 @@ def test_defective_day_stops_before_marts_alerts_and_next_day_publishes(embedded
         f"where flight_date = '{NEXT_DAY}'"
     )
     assert (int(float(rows[0][0])), int(float(rows[0][1]))) == (len(day), int((day.dep_time == "NA").sum()))
+
+
+def test_a_bad_day_stops_its_batch_and_only_itself_once_the_batch_runs_day_by_day(embedded_stack, webhook):
+    """A backfill batch with one defective day: the batch stops at the RAW gate (nothing of
+    it reaches CORE), its alert names the batch's days, and `elt run` runs the days again one by
+    one, so the good days are published and only the bad one stays stopped."""
+    first, bad, last = "2013-03-01", "2013-03-02", "2013-03-04"
+    embedded_stack.elt("seed", "--start", first, "--end", last)
+    corrupt_with_duplicates_and_null_carriers(embedded_stack.landing / "flights" / f"{bad}.csv")
+
+    out = embedded_stack.elt("run", "--start", first, "--end", last, "--batch-days", "4", "--no-seed", check=False)
+    assert out.returncode != 0, out.stdout
+    assert "in 1 run(s)" in out.stderr and "running its days one by one" in out.stderr, out.stderr
+    assert f"{bad}: failed in ingest" in out.stdout and "Partitions: 4  published: 3" in out.stdout, out.stdout
+
+    batch = f"{first}..{last}"
+    recorded = embedded_stack.query(
+        "select distinct check_name from FLIGHTS.AUDIT.CHECK_RESULTS "
+        f"where partition_key = '{batch}' and outcome = 'fail' order by 1"
+    )
+    assert ["CARRIER.null_check"] in recorded and ["flight_key_unique"] in recorded, recorded
+    assert wait_for(lambda: any(batch in t and "CARRIER.null_check" in t for t in webhook.texts())), webhook.texts()
+    published = embedded_stack.query(
+        "select distinct flight_date from FLIGHTS.MARTS.CARRIER_DAILY_PERFORMANCE "
+        f"where flight_date between '{first}' and '{last}' order by 1"
+    )
+    assert [r[0] for r in published] == ["2013-03-01", "2013-03-03", "2013-03-04"]
+    assert embedded_stack.query(f"select count(*) from FLIGHTS.CORE.FCT_FLIGHTS where flight_date = '{bad}'") == [["0"]]

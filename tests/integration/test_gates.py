@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from flights_elt import gates, landing, loaders, models, pipeline, publish, spec
 from flights_elt.config import settings
+from flights_elt.days import Days
 from flights_elt.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
@@ -25,7 +26,7 @@ def context(task_id: str, dag_id: str = "test") -> dict:
 def operators(layer: str, built: dict | None = None) -> list:
     """The layer's check operators, exactly as the gate task builds them."""
     tables = {name: info["table"] for name, info in (built or {}).items()}
-    return gates.sql_check_operators(layer, DAY, tables)
+    return gates.sql_check_operators(layer, Days.one(DAY), tables)
 
 
 def run_gate(op) -> list[gates.CheckOutcome] | gates.GateFailed:
@@ -48,7 +49,7 @@ def audit_failures(wh: Warehouse, task_id: str) -> dict[str, str]:
 def scan(layer: str, extra: dict[str, str] | None = None) -> list[gates.CheckOutcome]:
     s = settings()
     schema = {"raw": "RAW", "core": "CORE", "marts": s.schemas["versions"]}[layer]
-    return gates.soda_scan(layer, gates.soda_variables(DAY, DATABASE=s.database, **(extra or {})), schema)
+    return gates.soda_scan(layer, gates.soda_variables(Days.one(DAY), DATABASE=s.database, **(extra or {})), schema)
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_a_clean_day_passes_every_gate(wh: Warehouse, seeded: Path):
     for op in operators("raw"):
         assert run_gate(op) == [], op.task_id
     assert not [o for o in scan("raw") if o.outcome == "fail"]
-    models.transform_partition(wh, DAY)
+    models.transform(wh, Days.one(DAY))
     for op in operators("core"):
         assert run_gate(op) == [], op.task_id
     core = scan("core")
@@ -77,7 +78,7 @@ def test_a_clean_day_passes_every_gate(wh: Warehouse, seeded: Path):
     # The real 2013 defects are warnings, with their observed counts.
     warned = {o.name: o.observed for o in core if o.outcome == "warn"}
     assert warned["every destination is in DIM_AIRPORTS"] > 0
-    built = {m.name: publish.build(wh, m, DAY, "r") for m in publish.MARTS}
+    built = {m.name: publish.build(wh, m, Days.one(DAY), "r") for m in publish.MARTS}
     for op in operators("marts", built):
         assert run_gate(op) == [], op.task_id
     assert not [o for o in scan("marts", pipeline.mart_scan_variables(built)) if o.outcome == "fail"]
@@ -114,7 +115,7 @@ def test_core_gate_stops_unknown_carrier(wh: Warehouse, seeded: Path):
     lines[1] = lines[1].replace(",UA,", ",ZZ,", 1)
     seeded.write_text("".join(lines))
     load_all(wh)
-    models.transform_partition(wh, DAY)
+    models.transform(wh, Days.one(DAY))
     result = {op.task_id: run_gate(op) for op in operators("core")}["check_core_fct_flights_table"]
     assert isinstance(result, gates.GateFailed) and "carriers_in_dim_carriers — observed 1" in str(result)
     soda_failed = [o.name for o in scan("core") if o.outcome == "fail"]
@@ -123,10 +124,10 @@ def test_core_gate_stops_unknown_carrier(wh: Warehouse, seeded: Path):
 
 def test_failed_mart_audit_leaves_published_mart_unchanged(wh: Warehouse, seeded: Path):
     load_all(wh)
-    models.transform_partition(wh, DAY)
+    models.transform(wh, Days.one(DAY))
     view = f"{wh.database}.MARTS.CARRIER_DAILY_PERFORMANCE"
     before = sorted(wh.query(f"select * from {view}")[1])
-    built = {m.name: publish.build(wh, m, DAY, "r") for m in publish.MARTS}
+    built = {m.name: publish.build(wh, m, Days.one(DAY), "r") for m in publish.MARTS}
     table = built["CARRIER_DAILY_PERFORMANCE"]["table"]
     # A bug in the mart logic: one carrier's flights double-counted, a rate above 1.
     wh.execute(
@@ -153,8 +154,8 @@ def test_failed_mart_audit_leaves_published_mart_unchanged(wh: Warehouse, seeded
 
 def test_a_passing_audit_publishes_the_new_versions(wh: Warehouse, seeded: Path):
     load_all(wh)
-    models.transform_partition(wh, DAY)
-    built = {m.name: publish.build(wh, m, DAY, "r") for m in publish.MARTS}
+    models.transform(wh, Days.one(DAY))
+    built = {m.name: publish.build(wh, m, Days.one(DAY), "r") for m in publish.MARTS}
     versions = pipeline.audit_and_publish_marts(built, context("audit_and_publish", "publish"))
     assert versions == {name: info["version"] for name, info in built.items()}
     flights = wh.scalar(f"select sum(flights) from {wh.database}.MARTS.CARRIER_DAILY_PERFORMANCE")

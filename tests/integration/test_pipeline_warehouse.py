@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flights_elt import landing, loaders, models, publish, spec
+from flights_elt.days import Days
 from flights_elt.warehouse import Warehouse
 
 from tests.helpers import stop_process_group
@@ -51,10 +52,10 @@ def run_chain(wh: Warehouse, day: str, run_id: str) -> None:
         loaders.load_table(wh, t, None, run_id)
     for t in spec.PARTITIONED_SOURCES:
         loaders.load_table(wh, t, day, run_id)
-    models.transform_partition(wh, day)
+    models.transform(wh, Days.one(day))
     for m in publish.MARTS:
-        built = publish.build(wh, m, day, run_id)
-        publish.switch(wh, m, int(built["version"]), day, run_id)
+        built = publish.build(wh, m, Days.one(day), run_id)
+        publish.switch(wh, m, int(built["version"]), [day], run_id)
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_rerunning_a_partition_changes_nothing(wh: Warehouse, seeded: Path):
     for _ in range(2):
         run_chain(wh, DAYS[0], "again")
         loaders.load_table(wh, spec.FLIGHTS, DAYS[1], "forced", force=True)
-        models.transform_partition(wh, DAYS[1])
+        models.transform(wh, Days.one(DAYS[1]))
     after = {t: checksum(wh, *t) for t in TABLES if t != ("RAW", "FLIGHTS")}
     changed = [t for t in after if after[t] != before[t]]
     assert changed == [], f"tables changed by a rerun: {changed}"
@@ -99,6 +100,41 @@ def test_rerunning_a_partition_changes_nothing(wh: Warehouse, seeded: Path):
     _, raw_after = wh.query(f"select {cols} from {wh.database}.RAW.FLIGHTS")
     assert len(raw_after) == before[("RAW", "FLIGHTS")][0]
     assert sorted(map(repr, raw_after)) == sorted(map(repr, raw_before))
+
+
+def test_a_batch_run_writes_exactly_what_its_days_write_one_at_a_time(wh: Warehouse, seeded: Path):
+    """Loading, transforming and publishing both days as one batch (one bulk load per source,
+    one statement per model, one mart version) leaves every table as the daily runs did."""
+    for day in DAYS:
+        run_chain(wh, day, "daily")
+    before = {t: checksum(wh, *t) for t in TABLES if t[0] != "RAW"}
+    cols = ", ".join(c.name for c in spec.FLIGHTS.columns) + ", _partition, _source_file, _batch_id"
+    _, raw_before = wh.query(f"select {cols} from {wh.database}.RAW.FLIGHTS")
+    batch = Days(DAYS[0], DAYS[-1])
+    for t in spec.PARTITIONED_SOURCES:
+        results = loaders.load_files(wh, t, batch.keys, "batch", force=True)
+        assert [r.partition for r in results] == DAYS and not any(r.skipped for r in results)
+    models.transform(wh, batch)
+    for m in publish.MARTS:
+        built = publish.build(wh, m, batch, "batch")
+        publish.switch(wh, m, int(built["version"]), batch.keys, "batch")
+    after = {t: checksum(wh, *t) for t in before}
+    assert [t for t in after if after[t] != before[t]] == []
+    _, raw_after = wh.query(f"select {cols} from {wh.database}.RAW.FLIGHTS")
+    assert sorted(map(repr, raw_after)) == sorted(map(repr, raw_before))
+    # One FILE_LOADS record per file and one PUBLICATIONS record per day, as the daily runs left.
+    _, loads = wh.query(
+        f"select partition_key, run_id from {wh.database}.AUDIT.FILE_LOADS where source = 'FLIGHTS' order by 1"
+    )
+    assert loads == [(DAYS[0], "batch"), (DAYS[1], "batch")]
+    _, published = wh.query(
+        f"select partition_key from {wh.database}.AUDIT.PUBLICATIONS "
+        "where run_id = 'batch' and status = 'published' and mart = 'ROUTE_DAILY_DELAYS' order by 1"
+    )
+    assert [r[0] for r in published] == DAYS
+    # Unchanged files of a batch are skipped as a whole: nothing is written.
+    again = loaders.load_files(wh, spec.FLIGHTS, batch.keys, "batch-again")
+    assert all(r.skipped for r in again)
 
 
 def test_unchanged_file_is_not_reloaded_and_changed_file_replaces_partition(wh: Warehouse, seeded: Path):
@@ -141,16 +177,16 @@ def test_publish_switches_readers_atomically_and_keeps_old_version_until_switch(
     run_chain(wh, DAYS[0], "r1")
     m = publish.mart("CARRIER_DAILY_PERFORMANCE")
     published = checksum(wh, "MARTS", m.name)
-    models.transform_partition(wh, DAYS[0])
+    models.transform(wh, Days.one(DAYS[0]))
     for t in spec.PARTITIONED_SOURCES:
         loaders.load_table(wh, t, DAYS[1], "r2")
-    models.transform_partition(wh, DAYS[1])
-    built = publish.build(wh, m, DAYS[1], "r2")
+    models.transform(wh, Days.one(DAYS[1]))
+    built = publish.build(wh, m, Days.one(DAYS[1]), "r2")
     assert checksum(wh, "MARTS", m.name) == published  # built aside: readers see no change
-    publish.discard(wh, m, int(built["version"]), DAYS[1], "r2")
+    publish.discard(wh, m, int(built["version"]), [DAYS[1]], "r2")
     assert checksum(wh, "MARTS", m.name) == published
-    built = publish.build(wh, m, DAYS[1], "r3")
-    publish.switch(wh, m, int(built["version"]), DAYS[1], "r3")
+    built = publish.build(wh, m, Days.one(DAYS[1]), "r3")
+    publish.switch(wh, m, int(built["version"]), [DAYS[1]], "r3")
     n = wh.scalar(f"select count(distinct flight_date) from {wh.database}.MARTS.{m.name}")
     assert n == 2
 
@@ -162,7 +198,7 @@ def test_a_reader_never_sees_a_partial_publish(wh: Warehouse, seeded: Path):
     run_chain(wh, DAYS[0], "r0")
     for t in spec.PARTITIONED_SOURCES:
         loaders.load_table(wh, t, DAYS[1], "r1")
-    models.transform_partition(wh, DAYS[1])
+    models.transform(wh, Days.one(DAYS[1]))
     m = publish.mart("CARRIER_DAILY_PERFORMANCE")
     view = f"{wh.database}.MARTS.{m.name}"
     day1_total = int(wh.scalar(f"select sum(flights) from {view} where flight_date = %(d)s", {"d": DAYS[0]}))
@@ -191,11 +227,11 @@ def test_a_reader_never_sees_a_partial_publish(wh: Warehouse, seeded: Path):
     thread.start()
     try:
         for i in range(4):  # publish day 2 four times, discarding every other build
-            built = publish.build(wh, m, DAYS[1], f"p{i}")
+            built = publish.build(wh, m, Days.one(DAYS[1]), f"p{i}")
             if i % 2:
-                publish.discard(wh, m, int(built["version"]), DAYS[1], f"p{i}")
+                publish.discard(wh, m, int(built["version"]), [DAYS[1]], f"p{i}")
             else:
-                publish.switch(wh, m, int(built["version"]), DAYS[1], f"p{i}")
+                publish.switch(wh, m, int(built["version"]), [DAYS[1]], f"p{i}")
     finally:
         stop.set()
         thread.join(30)

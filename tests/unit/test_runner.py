@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
-from flights_elt import runner
+import pytest
+from flights_elt import days, runner
+from flights_elt.days import Days
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
 
@@ -51,3 +54,45 @@ def test_a_failed_task_is_reported_with_the_exception_it_raised_not_its_causes()
     assert runner.last_error([{"event": "fine", "level": "info"}]) is None
     long = runner.last_error([{"event": "x", "error_detail": [{"exc_type": "E", "exc_value": "v" * 1000}]}])
     assert long is not None and len(long) == 300 and long.endswith("…")
+
+
+def test_a_backfill_is_cut_into_batches_of_consecutive_days_covering_every_day_once():
+    runs = runner.batches("2013-01-01", "2013-03-01", 31)
+    assert [(d.first, d.last) for d in runs] == [("2013-01-01", "2013-01-31"), ("2013-02-01", "2013-03-01")]
+    assert [k for d in runs for k in d.keys] == Days("2013-01-01", "2013-03-01").keys
+    assert [len(d) for d in runner.batches("2013-01-01", "2013-01-07")] == [1] * 7
+
+
+def test_the_days_of_a_run_come_from_its_conf_or_from_the_events_that_triggered_it():
+    ingest = {"dag_run": SimpleNamespace(partition_key="2013-01-01", conf={"through": "2013-01-31"})}
+    assert days.of_run(ingest) == Days("2013-01-01", "2013-01-31")
+    event = SimpleNamespace(extra={"partition": "2013-01-01", "through": "2013-01-31"})
+    transform = {
+        "dag_run": SimpleNamespace(partition_key="2013-01-01", conf={}),
+        "triggering_asset_events": {"a": [event]},
+    }
+    assert days.of_run(transform).label == "2013-01-01..2013-01-31"
+    daily = {"dag_run": SimpleNamespace(partition_key="2013-01-05", conf=None)}
+    assert days.of_run(daily) == Days.one("2013-01-05") and days.of_run(daily).label == "2013-01-05"
+    with pytest.raises(ValueError, match="before the partition"):
+        days.of_run({"dag_run": SimpleNamespace(partition_key="2013-01-05", conf={"through": "2013-01-04"})})
+
+
+def test_a_stopped_batch_runs_its_days_again_one_by_one(monkeypatch: pytest.MonkeyPatch):
+    batch = key("2013-01-01", 0, 30, publish_state="failed")
+    batch.through = "2013-01-03"
+    batch.runs["publish"]["_failed_tasks"] = ["audit_and_publish: GateFailed"]
+    fine = key("2013-01-04", 0, 30)
+    asked: list[list[Days]] = []
+
+    def follow(runs: list[Days], **_: object) -> dict:
+        asked.append(runs)
+        return {d.first: key(d.first, 40, 60, "failed" if d.first == "2013-01-02" else "success") for d in runs}
+
+    monkeypatch.setattr(runner, "follow", follow)
+    for p in (batch, fine):
+        p.runs["publish"].setdefault("_failed_tasks", [])
+    out = runner.split_failed({batch.key: batch, fine.key: fine})
+    assert asked == [[Days.one("2013-01-01"), Days.one("2013-01-02"), Days.one("2013-01-03")]]
+    assert sorted(out) == ["2013-01-01", "2013-01-02", "2013-01-03", "2013-01-04"]
+    assert [k for k, p in sorted(out.items()) if p.outcome != "published"] == ["2013-01-02"]

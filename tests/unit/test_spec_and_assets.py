@@ -38,7 +38,7 @@ def test_identifiers_are_validated():
 def test_sql_templates_take_identifiers_from_config(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ELT_DATABASE", "ANALYTICS")
     sql = render_sql("raw/delete_partition", schema="RAW", table="FLIGHTS")
-    assert "ANALYTICS.RAW.FLIGHTS" in sql and "%(partition)s" in sql
+    assert "ANALYTICS.RAW.FLIGHTS" in sql and "between %(first_day)s and %(last_day)s" in sql
     with pytest.raises(ValueError):
         monkeypatch.setenv("ELT_DATABASE", "bad name")
         render_sql("raw/delete_partition", schema="RAW", table="FLIGHTS")

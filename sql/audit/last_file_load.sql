@@ -1,7 +1,0 @@
-select
-    batch_id,
-    rows_in_file,
-    rows_loaded,
-    rows_quarantined
-from {{ params.database }}.{{ params.audit }}.FILE_LOADS
-where source = {{ bind('source') }} and partition_key = {{ bind('partition_key') }}
