@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -82,5 +83,11 @@ def test_chain_runs_on_postgres_and_celery_workers(production_stack):
     assert (int(float(rows[0][0])), int(float(rows[0][1]))) == (len(day), int((day.dep_time == "NA").sum()))
     # The tasks really ran on the Celery worker: it logged each workload it executed, the day's
     # six tasks (write and gate of each of the three DAGs) at least.
-    worker_log = (production_stack.home / "logs" / "celery-worker.log").read_text(errors="replace")
+    # (The worker logs a workload's end after the task has reported its state: wait for the line.)
+    log_file = production_stack.home / "logs" / "celery-worker.log"
+    deadline = time.monotonic() + 60
+    while (worker_log := log_file.read_text(errors="replace")).count("succeeded in") < 6:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert worker_log.count("succeeded in") >= 6, worker_log[-3000:]
