@@ -384,7 +384,7 @@ def load_table(
 def load_files(
     wh: Warehouse, table: SourceTable, partitions: Sequence[str | None], run_id: str, force: bool = False
 ) -> list[LoadResult]:
-    """Load the landing files of consecutive days of one source (or ``[None]``: the whole
+    """Load the landing files of some days of one source (or ``[None]``: the whole
     reference table) as one bulk load: every file is parsed and checked on its own, the rows
     of all of them go to the warehouse in one ``COPY`` per schema, and the days (or the whole
     reference table), their quarantine rows and their FILE_LOADS records are replaced in one
@@ -396,6 +396,7 @@ def load_files(
     from flights_elt import landing
     from flights_elt.warehouse import ident
 
+    partitions = list(partitions)
     if not partitions:
         return []
     reference = partitions == [None]
