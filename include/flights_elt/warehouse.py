@@ -80,6 +80,10 @@ class Warehouse:
         # Sessions run in autocommit; multi-statement writes use explicit BEGIN/COMMIT
         # (the emulator does not roll back a failed autocommit=False batch the way Snowflake does).
         self.conn.autocommit(True)
+        writer = _task_try()
+        if writer and writer[1] > 1 and writer not in _fenced:
+            self._abort_earlier_tries(*writer)
+            _fenced.add(writer)
 
     def __enter__(self) -> Warehouse:
         return self
@@ -120,14 +124,15 @@ class Warehouse:
         killed mid-transaction (SIGKILL, OOM, a lost worker) never sends ROLLBACK: its session
         stays open with the transaction detached, holding the rows it deleted, and the retry's
         own delete of the same partition conflicts with it until the session expires (hours, on
-        Snowflake). So inside an Airflow task, a named write first aborts the sessions that
-        earlier tries of the same task instance left registered for it (those tries are over by
-        definition), then registers its own session until it commits. Writers of other runs are
-        never aborted: a conflict with a live writer fails the statement and the task retries.
+        Snowflake). So inside an Airflow task, a named write registers its session until it
+        commits, and a retry's first connection aborts every session that earlier tries of the
+        same task instance left registered (those tries are over by definition). Writers of
+        other runs are never aborted: a conflict with a live writer fails the statement and the
+        task retries.
         """
         writer = _task_try()
         if writes and writer:
-            self._fence(writes, *writer)
+            self._register(writes, *writer)
         self.execute("begin")
         try:
             yield self
@@ -139,11 +144,19 @@ class Warehouse:
         if writes and writer:
             self.run_file("audit/release_writer", {"writes": writes, "writer": writer[0], "below_try": writer[1] + 1})
 
-    def _fence(self, writes: str, writer: str, try_number: int) -> None:
-        """Abort what earlier tries of this task left open on ``writes``; register this try."""
-        ids = {"writes": writes, "writer": writer, "below_try": try_number}
-        earlier = self.query(render_sql("audit/unfinished_writers"), ids)[1] if try_number > 1 else []
-        for session_id, earlier_try, started_at in earlier:
+    def _abort_earlier_tries(self, writer: str, try_number: int) -> None:
+        """Abort every session that earlier tries of this task left registered, whatever they
+        were writing, and forget them. Done once per try, at its first connection: a retry may
+        never write what its killed try was writing (e.g. the file was loaded meanwhile by
+        another run), and what that try left open must not outlive it."""
+        from snowflake.connector.errors import ProgrammingError
+
+        ids = {"writer": writer, "below_try": try_number}
+        try:
+            earlier = self.query(render_sql("audit/unfinished_writers"), ids)[1]
+        except ProgrammingError:  # no AUDIT schema yet: nothing was ever registered
+            return
+        for writes, session_id, earlier_try, started_at in earlier:
             log.warning(
                 "%s: aborting session %s left open by try %s of this task (started %s, never finished)",
                 writes,
@@ -156,10 +169,14 @@ class Warehouse:
             except Exception as e:  # the session is gone already: it holds nothing any more
                 log.info("session %s: %s", session_id, e)
         if earlier:
-            self.run_file("audit/release_writer", ids)
+            self.run_file("audit/release_earlier_tries", ids)
+
+    def _register(self, writes: str, writer: str, try_number: int) -> None:
+        """Register this session as the writer of ``writes`` for this try, until it commits."""
         if self._session_id is None:
             self._session_id = str(self.scalar("select current_session()"))
-        self.run_file("audit/register_writer", {**ids, "try_number": try_number, "session_id": self._session_id})
+        ids = {"writes": writes, "writer": writer, "try_number": try_number, "session_id": self._session_id}
+        self.run_file("audit/register_writer", ids)
 
     def bulk_load(self, df: pd.DataFrame, schema: str, table: str, stage: str = "LOAD_STAGE") -> int:
         """Load a DataFrame into an existing table through the bulk path: Parquet, PUT, COPY INTO.
@@ -201,6 +218,9 @@ def bounded_connect(hook: Any) -> Any:
     driver.install()
     timeout = settings().warehouse_timeout_s
     return connect(**hook._get_conn_params(), network_timeout=timeout, login_timeout=timeout)
+
+
+_fenced: set[tuple[str, int]] = set()  # the task tries this process has already fenced
 
 
 def _task_try() -> tuple[str, int] | None:

@@ -1,9 +1,9 @@
 select
+    writes,
     session_id,
     try_number,
     started_at
 from {{ params.database }}.{{ params.audit }}.WRITER_SESSIONS
 where
-    writes = {{ bind('writes') }}
-    and writer = {{ bind('writer') }}
+    writer = {{ bind('writer') }}
     and try_number < {{ bind('below_try') }}

@@ -327,9 +327,16 @@ def test_runs_of_other_days_loading_the_same_reference_file_at_once_keep_one_cop
 ):
     """Every ingest run loads the reference files; on a new warehouse, runs of several days
     load the same file at the same moment. The loser of that race must fail (and be retried),
-    never commit a second copy."""
+    never commit a second copy; its retry, which has nothing left to write, still clears what
+    the failed try registered."""
     import threading
 
+    def as_task(run_id: str, try_number: int) -> None:
+        ctx = {"DAG_ID": "ingest", "DAG_RUN_ID": run_id, "TASK_ID": "load_raw", "TRY_NUMBER": str(try_number)}
+        for k, v in ctx.items():
+            monkeypatch.setenv(f"AIRFLOW_CTX_{k}", v)
+
+    as_task("run-day-1", 1)
     monkeypatch.setenv("ELT_FAILPOINT_DIR", str(tmp_path))
     (tmp_path / "load.airports.before_commit.armed").touch()
     errors: list[BaseException] = []
@@ -348,16 +355,21 @@ def test_runs_of_other_days_loading_the_same_reference_file_at_once_keep_one_cop
     while not hit.exists() and thread.is_alive():
         assert time.monotonic() < deadline, "the first load never reached its failpoint"
         time.sleep(0.1)
+    as_task("run-day-2", 1)
     with Warehouse() as other:
         second = loaders.load_table(other, spec.AIRPORTS, None, "run-day-2")  # commits meanwhile
     hit.unlink()  # the first run goes on to its commit
     thread.join(60)
     assert len(errors) == 1 and "locked by another transaction" in str(errors[0]), errors
 
+    assert wh.scalar(f"select count(*) from {wh.database}.AUDIT.WRITER_SESSIONS") == 1  # the failed try's
+
+    as_task("run-day-1", 2)
     with Warehouse() as retry:  # the failed task's retry finds the file loaded
         assert loaders.load_table(retry, spec.AIRPORTS, None, "run-day-1").skipped
     assert wh.scalar(f"select count(*) from {wh.database}.RAW.AIRPORTS") == second.rows_loaded
     assert wh.scalar(f"select count(*) from {wh.database}.AUDIT.FILE_LOADS where source = 'AIRPORTS'") == 1
+    assert wh.scalar(f"select count(*) from {wh.database}.AUDIT.WRITER_SESSIONS") == 0
 
 
 def test_concurrent_dimension_merges_never_duplicate_a_key(wh: Warehouse, seeded: Path):
