@@ -47,18 +47,19 @@ with DAG(
 
     @task
     def load_raw(**context) -> dict:
-        from flights_elt.pipeline import load_raw, run_days
+        from flights_elt.days import of_run
+        from flights_elt.pipeline import load_raw
 
-        return load_raw(run_days(context), context["run_id"])
+        return load_raw(of_run(context), context["run_id"])
 
     @task(outlets=list(assets.RAW_ASSETS))
     def gate_raw(loads: dict, **context) -> dict:
         """Emits the RAW assets, with the load's days and counts, only when every RAW check passed."""
+        from flights_elt.days import of_run
         from flights_elt.gates import run_gate
-        from flights_elt.pipeline import run_days
 
         result = run_gate("raw", context)
-        days = run_days(context)
+        days = of_run(context)
         for asset, source in zip(assets.RAW_ASSETS, PARTITIONED_SOURCES, strict=True):
             load = loads[source.name]
             context["outlet_events"][asset].extra = {

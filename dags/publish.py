@@ -39,17 +39,19 @@ with DAG(
 
     @task
     def build_marts(**context) -> dict:
-        from flights_elt.pipeline import build_marts, run_days
+        from flights_elt.days import of_run
+        from flights_elt.pipeline import build_marts
 
-        return build_marts(run_days(context), context["run_id"])
+        return build_marts(of_run(context), context["run_id"])
 
     @task(outlets=list(assets.MART_ASSETS))
     def audit_and_publish(built: dict, **context) -> dict:
-        from flights_elt.pipeline import audit_and_publish_marts, run_days
+        from flights_elt.days import of_run
+        from flights_elt.pipeline import audit_and_publish_marts
 
         versions = audit_and_publish_marts(built, context)
         for asset in assets.MART_ASSETS:
-            context["outlet_events"][asset].extra = {**days_extra(run_days(context)), "versions": versions}
+            context["outlet_events"][asset].extra = {**days_extra(of_run(context)), "versions": versions}
         return versions
 
     audit_and_publish(build_marts())

@@ -38,19 +38,20 @@ with DAG(
 
     @task
     def build_core(**context) -> dict:
-        from flights_elt.pipeline import run_days, transform
+        from flights_elt.days import of_run
+        from flights_elt.pipeline import transform
 
-        return transform(run_days(context))
+        return transform(of_run(context))
 
     @task(outlets=list(assets.CORE_ASSETS))
     def gate_core(counts: dict, **context) -> dict:
         """Emits `core.fct_flights` only when every CORE check passed."""
+        from flights_elt.days import of_run
         from flights_elt.gates import run_gate
-        from flights_elt.pipeline import run_days
 
         result = run_gate("core", context)
         context["outlet_events"][assets.CORE_FCT_FLIGHTS].extra = {
-            **days_extra(run_days(context)),
+            **days_extra(of_run(context)),
             "rows": counts["FCT_FLIGHTS"],
         }
         return result

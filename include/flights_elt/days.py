@@ -26,7 +26,7 @@ class Days:
     def __post_init__(self) -> None:
         first, last = dt.date.fromisoformat(self.first), dt.date.fromisoformat(self.last)
         if last < first:
-            raise ValueError(f"{THROUGH} {self.last} is before the partition {self.first}")
+            raise ValueError(f"the last day {self.last} is before the first day {self.first}")
         # Normalized, because both are spliced into SQL and compared as text.
         object.__setattr__(self, "first", first.isoformat())
         object.__setattr__(self, "last", last.isoformat())

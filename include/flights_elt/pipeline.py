@@ -9,8 +9,7 @@ import logging
 from typing import Any
 
 from flights_elt import loaders, models, publish, spec
-from flights_elt.days import Days
-from flights_elt.days import of_run as run_days
+from flights_elt.days import Days, of_run
 from flights_elt.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ def audit_and_publish_marts(built: dict[str, dict[str, Any]], context: Any) -> d
     move. A check that could not run raises a plain error: the versions stay for the retry."""
     from flights_elt.gates import GateFailed, run_gate
 
-    days, run_id = run_days(context), context["run_id"]
+    days, run_id = of_run(context), context["run_id"]
     tables = {name: str(info["table"]) for name, info in built.items()}
     try:
         run_gate("marts", context, version_tables=tables, extra_variables=mart_scan_variables(built))

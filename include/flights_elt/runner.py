@@ -233,7 +233,7 @@ def split_failed(progress: dict[str, KeyProgress], **follow_args: Any) -> dict[s
     stopped = [p for p in progress.values() if len(p.days) > 1 and (p.outcome or "").startswith("failed")]
     if not stopped:
         return progress
-    out = {k: p for k, p in progress.items() if p not in stopped}
+    out = {k: p for k, p in progress.items() if k not in {s.key for s in stopped}}
     for p in stopped:
         print(f"batch {p.days.label} stopped ({p.outcome}): running its days one by one", file=sys.stderr, flush=True)
     out.update(follow([Days.one(k) for p in stopped for k in p.days.keys], **follow_args))

@@ -74,7 +74,7 @@ def test_the_days_of_a_run_come_from_its_conf_or_from_the_events_that_triggered_
     assert days.of_run(transform).label == "2013-01-01..2013-01-31"
     daily = {"dag_run": SimpleNamespace(partition_key="2013-01-05", conf=None)}
     assert days.of_run(daily) == Days.one("2013-01-05") and days.of_run(daily).label == "2013-01-05"
-    with pytest.raises(ValueError, match="before the partition"):
+    with pytest.raises(ValueError, match="is before the first day"):
         days.of_run({"dag_run": SimpleNamespace(partition_key="2013-01-05", conf={"through": "2013-01-04"})})
 
 
