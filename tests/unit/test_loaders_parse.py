@@ -173,11 +173,11 @@ def test_a_plain_file_takes_the_fast_path_and_keeps_the_dtypes():
     parsed = parse(data, FLIGHTS, "2013-01-05")
     dtypes = {c.name: str(parsed.accepted[c.name].dtype) for c in FLIGHTS.columns}
     assert dtypes["DEP_TIME"] == "Int64" and dtypes["DEP_DELAY"] == "float64"
-    assert dtypes["CARRIER"] == "object" and dtypes["TIME_HOUR"] == "datetime64[us]"
+    assert dtypes["CARRIER"] == "category" and dtypes["TIME_HOUR"] == "datetime64[us]"
     # Accepted: the row, the cancelled one, the padded one, "0517", the one without tail number.
     assert parsed.accepted["CARRIER"].tolist() == ["UA", "EV", "UA", "UA", "UA"]
     assert parsed.accepted["DEP_TIME"].tolist()[2:4] == [517, 517]
-    assert parsed.accepted["TAILNUM"].tolist()[-1] is None
+    assert parsed.accepted["TAILNUM"].isna().tolist() == [False] * 4 + [True]
     rules = ["out_of_range", "wrong_partition", "missing_value", "wrong_type", "out_of_range"]
     assert parsed.quarantined["_RULE"].tolist() == rules
 
@@ -245,3 +245,11 @@ def test_a_large_plain_file_parses_like_the_strict_path(monkeypatch: pytest.Monk
 
 def test_stripping_matches_str_strip():
     assert set(loaders._WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_text_is_a_categorical_of_stripped_values_with_null_tokens_missing():
+    tails = ["N14228", " N14228", "NA", "", "N18120 "]
+    parsed = _parse("".join(ROW.replace(",N14228,", f",{t},") for t in tails))
+    tailnum = parsed.accepted["TAILNUM"]
+    assert str(tailnum.dtype) == "category" and sorted(tailnum.cat.categories) == ["N14228", "N18120"]
+    assert [None if v != v else v for v in tailnum.tolist()] == ["N14228", "N14228", None, None, "N18120"]
