@@ -222,12 +222,14 @@ def main() -> int:
     ap.add_argument("--days", type=int, default=365, help="partitions from 2013-01-01 (default: the year)")
     ap.add_argument("--batch-days", type=int, default=31, help="days per run of the backfill (`elt run --batch-days`)")
     ap.add_argument("--chunk", type=int, default=366, help="backfill days per `elt run` (progress is saved after each)")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="where the JSON and Markdown go (bench/results)")
     args = ap.parse_args()
+    results = args.results
     if args.days < 7:
         ap.error("--days must be at least 7 (1 + backfill + 5 single days)")
     days = [(dt.date(2013, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(args.days)]
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
     home, dags = stack_home("elt-bench-"), dags_folder_with_bench()
     stack = Stack(home, stack_env(home, AIRFLOW__CORE__DAGS_FOLDER=str(dags)))
     result: dict[str, object] = {"days": args.days, "machine": machine(), "versions": versions()}
@@ -248,7 +250,7 @@ def main() -> int:
             chunk = middle[i : i + args.chunk]
             t_middle += timed_run(stack, chunk[0], chunk[-1], args.batch_days)
             progress = {"done_through": chunk[-1], "backfill_s_so_far": round(t_day1 + t_middle, 1)}
-            (RESULTS / "progress.json").write_text(json.dumps({**progress, "runs": RUN_SUMMARIES}, indent=1))
+            (results / "progress.json").write_text(json.dumps({**progress, "runs": RUN_SUMMARIES}, indent=1))
             print(f"bench: backfilled through {chunk[-1]} in {t_day1 + t_middle:.0f}s", file=sys.stderr, flush=True)
         singles = [timed_run(stack, d, d) for d in days[-5:]]
         result["memory_peak_pss_mib"] = round(sampler.stop(), 1)
@@ -306,9 +308,9 @@ def main() -> int:
     }
     if args.days != 365:
         result["note"] = f"partial run ({args.days} days): full-year keys are measured over these days only"
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"{stamp}.json").write_text(json.dumps(result, indent=2))
+    (results / f"{stamp}.json").write_text(json.dumps(result, indent=2))
     lines = [f"# Benchmark {stamp} ({args.days} days)", "", "| key | value | target | met |", "|---|---|---|---|"]
     for k, t in result["targets"].items():  # type: ignore[union-attr]
         lines.append(f"| {k} | {result.get(k)} | {t['target']} | {'yes' if t['met'] else 'no'} |")
@@ -320,7 +322,7 @@ def main() -> int:
         f"machine: {result['machine']}",
         f"versions: {result['versions']}",
     ]
-    (RESULTS / f"{stamp}.md").write_text("\n".join(lines) + "\n")
+    (results / f"{stamp}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 
