@@ -29,7 +29,7 @@ from __future__ import annotations
 from airflow.sdk import DAG, CronPartitionTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, days_extra, default_args
+from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, default_args
 from flights_elt.spec import PARTITIONED_SOURCES
 
 with DAG(
@@ -63,7 +63,7 @@ with DAG(
         for asset, source in zip(assets.RAW_ASSETS, PARTITIONED_SOURCES, strict=True):
             load = loads[source.name]
             context["outlet_events"][asset].extra = {
-                **days_extra(days),
+                **days.event_extra(),
                 "rows_loaded": load["rows_loaded"],
                 "rows_quarantined": load["rows_quarantined"],
                 "batch_ids": load["batch_ids"],

@@ -23,7 +23,7 @@ from __future__ import annotations
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import START_DATE, days_extra, default_args
+from flights_elt.dag_defaults import START_DATE, default_args
 
 with DAG(
     dag_id="publish",
@@ -51,7 +51,7 @@ with DAG(
 
         versions = audit_and_publish_marts(built, context)
         for asset in assets.MART_ASSETS:
-            context["outlet_events"][asset].extra = {**days_extra(of_run(context)), "versions": versions}
+            context["outlet_events"][asset].extra = {**of_run(context).event_extra(), "versions": versions}
         return versions
 
     audit_and_publish(build_marts())

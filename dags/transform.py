@@ -22,7 +22,7 @@ from __future__ import annotations
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
 from flights_elt import assets
 from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import START_DATE, days_extra, default_args
+from flights_elt.dag_defaults import START_DATE, default_args
 
 with DAG(
     dag_id="transform",
@@ -51,7 +51,7 @@ with DAG(
 
         result = run_gate("core", context)
         context["outlet_events"][assets.CORE_FCT_FLIGHTS].extra = {
-            **days_extra(of_run(context)),
+            **of_run(context).event_extra(),
             "rows": counts["FCT_FLIGHTS"],
         }
         return result

@@ -51,10 +51,3 @@ def partition_key(context: Any) -> str:
         )
     dt.date.fromisoformat(key)  # fail fast on a malformed key
     return str(key)
-
-
-def days_extra(days: Any) -> dict[str, str]:
-    """What an asset event says about the days it certifies: its partition and its last day."""
-    from flights_elt.days import THROUGH
-
-    return {"partition": days.first, THROUGH: days.last}

@@ -52,6 +52,10 @@ class Days:
         """The bind parameters of every range-scoped statement."""
         return {"first_day": self.first, "last_day": self.last}
 
+    def event_extra(self) -> dict[str, str]:
+        """What an asset event says about the days it certifies (read back by ``of_run``)."""
+        return {"partition": self.first, THROUGH: self.last}
+
 
 def of_run(context: Any) -> Days:
     """The days of the run in ``context``: from its conf (an ingest run triggered as a batch) or
