@@ -128,16 +128,22 @@ def timed_run(stack: Stack, start: str, end: str, batch_days: int = 1, chain: tu
     return times.get("chain_s") or (time.monotonic() - t0)
 
 
-def load_throughput(stack: Stack) -> dict[str, float]:
+def load_throughput(stack: Stack, rounds: int = 5) -> dict[str, float]:
     """Rows/s of the project's bulk path (parse + Parquet + PUT + COPY) vs DuckDB read_csv_auto
     into an in-memory table (the target's baseline) and, for reference, into a database file
-    (persisted, as the warehouse's tables are); each the median of 3 runs."""
+    (persisted, as the warehouse's tables are).
+
+    The three sides take turns, ``rounds`` times, in an order reversed every other round, and
+    the medians are compared: what the machine does meanwhile (the live stack's processes, the
+    memory one side frees and the next one faults in again) falls on every side alike.
+    """
     code = r"""
-import atexit, json, shutil, sys, time, zipfile, tempfile, duckdb
+import atexit, json, shutil, statistics, sys, time, zipfile, tempfile, duckdb
 from pathlib import Path
 from flights_elt import stack, landing, loaders, spec, models
 from flights_elt.warehouse import Warehouse
 stack.apply_client_env()
+rounds = int(sys.argv[1])
 data_dir = landing._package_data_dir()
 with zipfile.ZipFile(data_dir / "flights.csv.zip") as z:
     raw = z.read("flights.csv")
@@ -145,38 +151,48 @@ tmp = Path(tempfile.mkdtemp()) / "flights.csv"
 tmp.write_bytes(raw)
 atexit.register(shutil.rmtree, tmp.parent, True)
 # Both sides are timed with their libraries imported (duckdb is, above): what the load path
-# imports lazily is imported here first. Each side runs 3 times; the medians are compared.
+# imports lazily is imported here first.
 import numpy, pandas, pyarrow, pyarrow.compute, pyarrow.csv, pyarrow.parquet  # noqa: F401
-duck, duck_file, proj = [], [], []
-for target, samples in ((":memory:", duck), (str(tmp.parent / "reference.duckdb"), duck_file)):
-    for _ in range(3):
-        Path(target).unlink(missing_ok=True)
-        t0 = time.perf_counter()
-        con = duckdb.connect(target)
-        con.execute(f"create table t as select * from read_csv_auto('{tmp}')")
-        n_duck = con.execute("select count(*) from t").fetchone()[0]
-        if target != ":memory:":
-            con.close()  # a checkpoint: the table is on disk when the time is taken
-        samples.append(time.perf_counter() - t0)
-        con.close()
+rows = {}
+
+def duck(target):
+    Path(target).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    con = duckdb.connect(target)
+    con.execute(f"create table t as select * from read_csv_auto('{tmp}')")
+    rows["duckdb"] = con.execute("select count(*) from t").fetchone()[0]
+    if target != ":memory:":
+        con.close()  # a checkpoint: the table is on disk when the time is taken
+    elapsed = time.perf_counter() - t0
+    con.close()
+    return elapsed
+
 with Warehouse() as wh:
     models.ensure_objects(wh)
-    for _ in range(3):
-        wh.execute(f"create or replace table {wh.database}.RAW.BENCH_FLIGHTS like {wh.database}.RAW.FLIGHTS")
+    table = f"{wh.database}.RAW.BENCH_FLIGHTS"
+
+    def project():
+        wh.execute(f"create or replace table {table} like {wh.database}.RAW.FLIGHTS")
         t0 = time.perf_counter()
         parsed = loaders.parse(raw, spec.FLIGHTS, None, "flights.csv")
-        frame = parsed.accepted
-        for c, v in (("_PARTITION", None), ("_SOURCE_FILE", "bench"), ("_LOADED_AT", None), ("_BATCH_ID", "bench")):
-            frame[c] = v
-        n_proj = wh.bulk_load(frame, "RAW", "BENCH_FLIGHTS")
-        proj.append(time.perf_counter() - t0)
-    wh.execute(f"drop table {wh.database}.RAW.BENCH_FLIGHTS")
-duck_s, duck_file_s, proj_s = sorted(duck)[1], sorted(duck_file)[1], sorted(proj)[1]
-print(json.dumps({"duckdb_rows": n_duck, "duckdb_s": duck_s, "duckdb_file_s": duck_file_s,
-                  "project_rows": n_proj, "project_s": proj_s,
-                  "duckdb_samples_s": duck, "duckdb_file_samples_s": duck_file, "project_samples_s": proj}))
+        frame = loaders.with_load_columns(parsed.accepted, None, str(tmp), pandas.Timestamp.now(), "bench")
+        rows["project"] = wh.bulk_load(frame, "RAW", "BENCH_FLIGHTS")
+        return time.perf_counter() - t0
+
+    sides = {"duckdb": lambda: duck(":memory:"), "duckdb_file": lambda: duck(str(tmp.parent / "reference.duckdb")),
+             "project": project}
+    samples = {name: [] for name in sides}
+    for r in range(rounds):
+        for name in list(sides) if r % 2 == 0 else list(sides)[::-1]:
+            samples[name].append(sides[name]())
+    wh.execute(f"drop table {table}")
+print(json.dumps({"duckdb_rows": rows["duckdb"], "project_rows": rows["project"], "rounds": rounds,
+                  **{f"{name}_s": statistics.median(s) for name, s in samples.items()},
+                  **{f"{name}_samples_s": s for name, s in samples.items()}}))
 """
-    out = subprocess.run([sys.executable, "-c", code], env=stack.env, capture_output=True, text=True, timeout=1800)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(rounds)], env=stack.env, capture_output=True, text=True, timeout=1800
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NULL_TOKENS = frozenset({"", "NA"})
-# What str.strip() removes: every character for which str.isspace() is true.
-_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 # Integer fields pyarrow reads otherwise than pd.to_numeric: negative zero ("-0": pandas gives
 # -0.0 among floats) and hexadecimal ("0x1F": pandas finds no number). Each pattern matches the
 # end of such a field (and of a few text values, which then merely take the strict path); both
@@ -147,51 +144,51 @@ def _fields_fast(data: bytes, table: SourceTable) -> _Fields | None:
     """
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyarrow import csv as pa_csv
 
     if b'"' in data or b"\r" in data:
         return None
-    # Where the lines end, a block at a time (one boolean array the size of the file is slower).
-    buf, block = np.frombuffer(data, dtype=np.uint8), 1 << 20
-    newlines = np.concatenate([np.flatnonzero(buf[i : i + block] == 10) + i for i in range(0, len(buf), block)])
-    n_lines = len(newlines) + (0 if data.endswith(b"\n") else 1)  # the header and the rows
-    if n_lines < 2:
-        return None
-    gaps = np.diff(newlines)  # a line's length + 1
-    longest = max(int(newlines[0]), int(gaps.max(initial=1)) - 1, len(data) - int(newlines[-1]) - 1)
-    if newlines[0] == 0 or gaps.min(initial=2) == 1 or longest > csv.field_size_limit():
-        return None  # a blank line, or a line (so maybe a field) longer than csv.reader accepts
-    raw_header = data[: newlines[0]].decode("utf-8").split(",")
+    header_end = data.find(b"\n")
+    raw_header = data[: max(header_end, 0)].decode("utf-8").split(",")
     header = [h.strip().lower() for h in raw_header]
     expected = [c.source_name for c in table.columns]
-    if not any(raw_header) or len(set(header)) != len(header) or not set(expected) <= set(header):
-        return None
-    whole = pa.Array.from_buffers(
-        pa.large_binary(), 1, [None, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)]
-    )
+    if header_end <= 0 or len(set(header)) != len(header) or not set(expected) <= set(header):
+        return None  # no header (or no row), or not the expected columns once each
     numeric = {c.source_name for c in table.columns if c.type in ("INTEGER", "FLOAT")}
-    if numeric and any(pc.match_substring_regex(whole, p)[0].as_py() for p in _MISREAD_INTEGERS):
-        return None
     names = [f"f{j}" for j in range(len(header))]
     name_of = {c: names[header.index(c)] for c in expected}
-    try:
-        read = pa_csv.read_csv(
-            pa.BufferReader(data),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={name_of[c]: pa.int64() if c in numeric else pa.string() for c in expected},
-                include_columns=[name_of[c] for c in expected],
-                null_values=sorted(NULL_TOKENS),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=False,  # parse() has checked the whole file
-            ),
-            memory_pool=_memory_pool(),
-        )
-    except pa.ArrowInvalid:  # a row with the wrong number of fields, or a field that is no plain integer
-        return None
+    # The scans of the whole file run beside the read (each mostly outside the GIL); a file that
+    # fails one of them was read for nothing, and goes the strict way.
+    with ThreadPoolExecutor(max_workers=1 + len(_MISREAD_INTEGERS)) as pool:
+        line_ends = pool.submit(_line_ends, data)
+        misread = [pool.submit(_matches, data, p) for p in _MISREAD_INTEGERS] if numeric else []
+        try:
+            read = pa_csv.read_csv(
+                pa.BufferReader(data),
+                read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+                parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={name_of[c]: pa.int64() if c in numeric else pa.string() for c in expected},
+                    include_columns=[name_of[c] for c in expected],
+                    null_values=sorted(NULL_TOKENS),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    check_utf8=False,  # parse() has checked the whole file
+                ),
+                memory_pool=_memory_pool(),
+            )
+        except pa.ArrowInvalid:  # a row with the wrong number of fields, or a field that is no plain integer
+            read = None
+        newlines = line_ends.result()
+        if read is None or any(f.result() for f in misread):
+            return None
+    n_lines = len(newlines) + (0 if data.endswith(b"\n") else 1)  # the header and the rows
+    if n_lines < 2:
+        return None  # a header alone
+    gaps = np.diff(newlines)  # a line's length + 1
+    longest = max(header_end, int(gaps.max(initial=1)) - 1, len(data) - int(newlines[-1]) - 1)
+    if gaps.min(initial=2) == 1 or longest > csv.field_size_limit():
+        return None  # a blank line, or a line (so maybe a field) longer than csv.reader accepts
     if read.num_rows != n_lines - 1:
         return None
 
@@ -214,23 +211,46 @@ def _fields_fast(data: bytes, table: SourceTable) -> _Fields | None:
     return _Fields(header, columns, np.arange(2, good + 2, dtype="int64"), malformed, rows)
 
 
+def _line_ends(data: bytes) -> Any:
+    """The offset of every newline in ``data``, a block at a time (one boolean array the size of
+    a large file is slower)."""
+    import numpy as np
+
+    buf, block = np.frombuffer(data, dtype=np.uint8), 1 << 20
+    return np.concatenate([np.flatnonzero(buf[i : i + block] == 10) + i for i in range(0, len(buf), block)])
+
+
+def _matches(data: bytes, pattern: str) -> bool:
+    """Whether the regular expression ``pattern`` matches anywhere in ``data`` (one scan, by RE2)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    return bool(pc.match_substring_regex(whole, pattern)[0].as_py())
+
+
 def _text(raw: Any) -> tuple[Any, Any, Any]:
     """A text column as ``(codes, distinct, is_null)``: row i holds ``distinct[codes[i]]``.
 
     Values are stripped as ``str.strip`` does and NULL_TOKENS become None. Each distinct value
     is one str object, so conversions can run once per distinct value instead of once per row.
+    The column is encoded as it is read and only its distinct values are stripped: values that
+    differ only in the whitespace around them then share one code.
     """
     import numpy as np
     import pyarrow.compute as pc
 
-    stripped = pc.utf8_trim(raw, characters=_WHITESPACE, memory_pool=_memory_pool())
-    encoded = pc.dictionary_encode(stripped, memory_pool=_memory_pool())
-    words = encoded.dictionary.to_pylist()
-    distinct = np.empty(len(words), dtype=object)
-    distinct[:] = words
-    nulls = np.fromiter((w in NULL_TOKENS for w in words), dtype=bool, count=len(words))
-    distinct[nulls] = None
+    encoded = pc.dictionary_encode(raw, memory_pool=_memory_pool())
+    words = [w.strip() for w in encoded.dictionary.to_pylist()]
     codes = encoded.indices.to_numpy(zero_copy_only=False)
+    if len(set(words)) < len(words):  # " UA" and "UA": one value, one code
+        words, first_code = np.unique(np.array(words, dtype=object), return_inverse=True)
+        codes = first_code.astype(codes.dtype)[codes]
+    distinct = np.empty(len(words), dtype=object)
+    distinct[:] = list(words)
+    nulls = np.fromiter((w in NULL_TOKENS for w in distinct), dtype=bool, count=len(distinct))
+    distinct[nulls] = None
     return codes, distinct, nulls[codes]
 
 
@@ -256,6 +276,7 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
     import numpy as np
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if not data or not data.isascii():
         _decode(data, path)  # empty file, invalid UTF-8: stop here
@@ -280,31 +301,38 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
                 reason[new] = (prefix + shown[new].astype(str) + suffix).to_numpy(dtype=object)
             flagged[new] = True
 
-    typed: dict[str, Any] = {}
+    typed: dict[str, Any] = {}  # column -> pandas Series, one value per row
+    numbers: dict[str, Any] = {}  # numeric column -> its values as an Arrow array (what typed holds)
     for col in table.columns:
         raw = fields.columns[col.source_name]
-        if pa.types.is_integer(raw.type):  # read by the fast path: plain integers, nulls for NULL_TOKENS
-            array = raw.to_numpy(zero_copy_only=False)  # as pd.to_numeric: int64, or float64 if there are nulls
-            num = pd.Series(array if array.flags.writeable else array.copy())
-            is_null = np.isnan(array) if array.dtype.kind == "f" else np.zeros(n, dtype=bool)
-        else:
-            codes, distinct, is_null = _text(raw)
         if col.type in ("INTEGER", "FLOAT"):
-            if not pa.types.is_integer(raw.type):
+            if pa.types.is_integer(raw.type):  # read by the fast path: plain integers, nulls for NULL_TOKENS
+                values = raw
+            else:
+                codes, distinct, is_null = _text(raw)
                 s = pd.Series(distinct[codes], dtype=object)
                 num = pd.to_numeric(s, errors="coerce")
+                num = num if num.dtype.kind == "i" else num.astype("float64")  # int64 if every value is one
                 flag(~is_null & num.isna().to_numpy(), "wrong_type", (f"{col.name} is not a number: '", s, "'"))
-                if col.type == "INTEGER":
-                    frac = num.notna() & (num != num.round())
-                    flag(frac, "wrong_type", (f"{col.name} is not an integer: '", s, "'"))
+                if col.type == "INTEGER" and num.dtype.kind == "f":
+                    whole = num.isna() | ((num == num.round()) & (num.abs() < 2.0**63)).to_numpy()
+                    flag(~whole, "wrong_type", (f"{col.name} is not an integer: '", s, "'"))
+                    num = num.where(whole)
+                values = pa.array(num.to_numpy(), from_pandas=True)  # NaN: null
+            target = pa.int64() if col.type == "INTEGER" else pa.float64()
+            values = values if values.type == target else pc.cast(values, target)
+            shown = pd.Series(pd.arrays.ArrowExtensionArray(values))
+            is_null = values.is_null().to_numpy(zero_copy_only=False) if values.null_count else np.zeros(n, bool)
             lo = col.min if col.min is not None else -np.inf
             hi = col.max if col.max is not None else np.inf
-            array = num.to_numpy()
-            numbers = array.dtype.kind in "iuf"  # then NaN is neither below nor above
-            out = (array < lo) | (array > hi) if numbers else num.notna() & ((num < lo) | (num > hi))
-            flag(out, "out_of_range", (f"{col.name} outside [{col.min}, {col.max}]: ", num, ""))
-            typed[col.name] = num
+            least, most = pc.min_max(values).values()  # one pass; row by row only if some are out
+            if least.is_valid and (least.as_py() < lo or most.as_py() > hi):
+                out = pc.fill_null(pc.or_(pc.less(values, lo), pc.greater(values, hi)), False)
+                why = (f"{col.name} outside [{col.min}, {col.max}]: ", shown, "")
+                flag(out.to_numpy(zero_copy_only=False), "out_of_range", why)
+            typed[col.name], numbers[col.name] = shown, values
         elif col.type == "TIMESTAMP_NTZ":
+            codes, distinct, is_null = _text(raw)
             # pd.to_datetime of each distinct value once (as its own cache would), then per row
             parsed = pd.to_datetime(pd.Series(distinct, dtype=object), errors="coerce", utc=True, format="ISO8601")
             ts = parsed.take(codes).reset_index(drop=True)
@@ -314,29 +342,27 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
                 flag(bad, "wrong_type", (f"{col.name} is not a timestamp: '", s, "'"))
             typed[col.name] = ts.dt.tz_localize(None).astype("datetime64[us]")
         else:
+            codes, distinct, is_null = _text(raw)
             typed[col.name] = _categorical(codes, distinct)
         if not col.nullable and col.name not in table.key:
             flag(is_null, "missing_value", f"{col.name} is empty")
 
     if table.date_parts and partition is not None and n:
-        y, m, d = (typed[c] for c in table.date_parts)
         want = dt.date.fromisoformat(partition)
-        other = y.notna() & m.notna() & d.notna() & ((y != want.year) | (m != want.month) | (d != want.day))
-        flag(other, "wrong_partition", f"row date is not the partition {partition}")
+        parts = [(numbers[c], v) for c, v in zip(table.date_parts, (want.year, want.month, want.day), strict=True)]
+        if any(pc.min_max(a).as_py() != {"min": v, "max": v} for a, v in parts):  # row by row only if some differ
+            differs = functools.reduce(pc.or_, (pc.not_equal(a, v) for a, v in parts))
+            other = pc.fill_null(differs, False)  # a missing part is the missing_value rule's
+            flag(other.to_numpy(zero_copy_only=False), "wrong_partition", f"row date is not the partition {partition}")
 
     ok = ~flagged
-    every = bool(ok.all())
-    accepted = pd.DataFrame(index=range(int(ok.sum())))
-    for col in table.columns:
-        values = typed[col.name] if every else typed[col.name][ok].reset_index(drop=True)
-        if col.type == "INTEGER":
-            accepted[col.name] = values.astype("Int64")
-        elif col.type == "FLOAT":
-            accepted[col.name] = values.astype("float64")
-        elif col.type == "TIMESTAMP_NTZ":
-            accepted[col.name] = values
-        else:
-            accepted[col.name] = values
+    keep = None if ok.all() else np.flatnonzero(ok)
+    accepted = pd.DataFrame(
+        {
+            c.name: typed[c.name] if keep is None else typed[c.name].take(keep).reset_index(drop=True)
+            for c in table.columns
+        }
+    )
 
     quarantined_rows = [
         {
@@ -384,6 +410,22 @@ class LoadResult:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def with_load_columns(
+    accepted: pd.DataFrame, partition: dt.date | None, source_file: str, loaded_at: Any, batch_id: str
+) -> pd.DataFrame:
+    """``parse``'s accepted rows with RAW's load columns added (in place): one value each, for
+    every row, so each is a categorical of that one value (Arrow and Parquet then take one value
+    and a code per row, not one object per row)."""
+    import numpy as np
+    import pandas as pd
+
+    zeros = np.zeros(len(accepted), dtype=np.int8)
+    for name, value in (("_PARTITION", partition), ("_SOURCE_FILE", source_file), ("_BATCH_ID", batch_id)):
+        accepted[name] = pd.Categorical.from_codes(zeros, categories=pd.Index([value], dtype=object)) if value else None
+    accepted["_LOADED_AT"] = loaded_at
+    return accepted
 
 
 def load_table(
@@ -439,11 +481,7 @@ def load_files(
     for partition, source_file, data, batch_id in todo:
         parsed = parse(data, table, partition, source_file)
         part_value = dt.date.fromisoformat(partition) if partition else None
-        accepted = parsed.accepted
-        accepted["_PARTITION"] = part_value
-        accepted["_SOURCE_FILE"] = source_file
-        accepted["_LOADED_AT"] = now
-        accepted["_BATCH_ID"] = batch_id
+        accepted = with_load_columns(parsed.accepted, part_value, source_file, now, batch_id)
         quarantined = parsed.quarantined.astype(object).where(parsed.quarantined.notna(), None)
         for c in table.column_names:
             quarantined[c] = quarantined[c].astype(object)
