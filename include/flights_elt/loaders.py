@@ -53,7 +53,8 @@ class BadFileError(ValueError):
 
 @dataclass
 class ParsedFile:
-    accepted: pd.DataFrame  # typed (text as categoricals), RAW column names, accepted rows only
+    # typed (numbers as int64/double[pyarrow], text as categoricals), RAW column names, accepted rows only
+    accepted: pd.DataFrame
     quarantined: pd.DataFrame  # text, RAW column names + _ROW_NUMBER, _RULE, _REASON
     rows_in_file: int
     extra_columns: list[str] = field(default_factory=list)
