@@ -203,12 +203,7 @@ def _fields_fast(data: bytes, table: SourceTable) -> _Fields | None:
         good -= 1
         reason = f"line {n_lines}: file ends without a newline, row may be truncated"
         malformed.append((n_lines, rows([good])[0], "malformed_row", reason))
-    columns = {
-        c: read.column(name_of[c])[:good]
-        if c in numeric
-        else read.column(name_of[c]).combine_chunks(memory_pool=_memory_pool())[:good]
-        for c in expected
-    }
+    columns = {c: read.column(name_of[c])[:good] for c in expected}
     return _Fields(header, columns, np.arange(2, good + 2, dtype="int64"), malformed, rows)
 
 
@@ -240,9 +235,12 @@ def _text(raw: Any) -> tuple[Any, Any, Any]:
     differ only in the whitespace around them then share one code.
     """
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(raw, memory_pool=_memory_pool())
+    if isinstance(encoded, pa.ChunkedArray):  # the fast path's columns come in blocks of rows
+        encoded = encoded.combine_chunks(memory_pool=_memory_pool())  # one dictionary; indices joined
     words = [w.strip() for w in encoded.dictionary.to_pylist()]
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     if len(set(words)) < len(words):  # " UA" and "UA": one value, one code
@@ -264,6 +262,7 @@ def _categorical(codes: Any, distinct: Any) -> Any:
 
     present = np.fromiter((v is not None for v in distinct), dtype=bool, count=len(distinct))
     position = np.where(present, np.cumsum(present) - 1, -1)  # -1: a NULL_TOKEN, missing
+    position = position.astype(np.result_type(np.int8, np.min_scalar_type(len(distinct))))  # as pandas keeps codes
     return pd.Series(pd.Categorical.from_codes(position[codes], categories=pd.Index(distinct[present], dtype=object)))
 
 
@@ -334,14 +333,14 @@ def parse(data: bytes, table: SourceTable, partition: str | None, path: str = "<
             typed[col.name], numbers[col.name] = shown, values
         elif col.type == "TIMESTAMP_NTZ":
             codes, distinct, is_null = _text(raw)
-            # pd.to_datetime of each distinct value once (as its own cache would), then per row
-            parsed = pd.to_datetime(pd.Series(distinct, dtype=object), errors="coerce", utc=True, format="ISO8601")
-            ts = parsed.take(codes).reset_index(drop=True)
-            bad = ~is_null & ts.isna().to_numpy()
+            # Each distinct value parsed (as UTC, then naive) once, as pd.to_datetime's cache would; then per row.
+            utc = pd.to_datetime(pd.Series(distinct, dtype=object), errors="coerce", utc=True, format="ISO8601")
+            parsed = utc.dt.tz_localize(None).astype("datetime64[us]").to_numpy()
+            bad = ~is_null & np.isnat(parsed)[codes]
             if bad.any():
                 s = pd.Series(distinct[codes], dtype=object)
                 flag(bad, "wrong_type", (f"{col.name} is not a timestamp: '", s, "'"))
-            typed[col.name] = ts.dt.tz_localize(None).astype("datetime64[us]")
+            typed[col.name] = pd.Series(parsed[codes])
         else:
             codes, distinct, is_null = _text(raw)
             typed[col.name] = _categorical(codes, distinct)
