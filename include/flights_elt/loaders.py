@@ -65,7 +65,7 @@ class _Fields:
     """A landing file cut into fields: well-formed rows column by column, malformed rows whole."""
 
     header: list[str]
-    columns: dict[str, Any]  # source column -> pyarrow array: its text, or int64 (read by the fast path)
+    columns: dict[str, Any]  # source column -> Arrow (chunked) array: its text, or int64 (read by the fast path)
     line_numbers: Any  # numpy int64: the line of each well-formed row (the header is line 1)
     malformed: list[tuple[int, list[str], str, str]]  # (line, fields, rule, reason)
     rows: Callable[[Any], list[list[str]]]  # the verbatim fields of the well-formed rows at these positions
