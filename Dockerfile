@@ -76,15 +76,16 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     && uv pip install --python /opt/venv/bin/python --no-deps --require-hashes --compile-bytecode \
         -r /tmp/requirements/runtime.lock
 
-# The project's metadata and `elt` entry point, installed editable over a placeholder package:
-# the path entry points at /opt/airflow/include, where the runtime stage copies the real code,
-# so a change to the code rebuilds only the small layers at the end of the runtime stage.
-COPY pyproject.toml README.md /opt/airflow/
+# The project's metadata and `elt` entry point, installed editable over a placeholder package
+# (and a placeholder README, which the metadata names): the path entry points at
+# /opt/airflow/include, where the runtime stage copies the real code, so a change to the code or
+# the docs rebuilds only the small layers at the end of the runtime stage.
+COPY pyproject.toml /opt/airflow/
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=build_ca \
     if [ -s /run/secrets/build_ca ]; then export SSL_CERT_FILE=/run/secrets/build_ca; fi \
     && mkdir -p /opt/airflow/include/flights_elt \
-    && touch /opt/airflow/include/flights_elt/__init__.py \
+    && touch /opt/airflow/README.md /opt/airflow/include/flights_elt/__init__.py \
     && uv pip install --python /opt/venv/bin/python --no-deps --build-constraints /tmp/requirements/build.lock \
         --editable /opt/airflow
 
@@ -129,8 +130,10 @@ ENV PATH=/opt/venv/bin:${PATH} \
     HOME=/home/airflow
 
 # Root-owned and read-only for the containers' user: the code cannot be changed at run time.
+# /entrypoint and /clean-logs are the two scripts of the official image that the Helm chart calls
+# by name (probes; the log-groomer sidecar).
+COPY deploy/image/entrypoint deploy/image/clean-logs /
 COPY --from=build /opt/venv /opt/venv
-COPY pyproject.toml README.md /opt/airflow/
 COPY sql/ /opt/airflow/sql/
 COPY checks/ /opt/airflow/checks/
 COPY dags/ /opt/airflow/dags/

@@ -8,7 +8,9 @@ Starts its own stack (own ELT_HOME and ports), then, from an empty warehouse:
      of the whole history),
   4. the same runs through empty DAGs of the same shape (Airflow's own floor),
   5. the bulk load path on the full year of flights versus DuckDB's own CSV reader,
-while sampling the PSS of every process of the stack. Writes bench/results/<timestamp>.json
+while sampling the PSS of every process of the stack; then, where a Docker engine answers,
+  6. the production path (bench/containers.py): image builds (cold, and after a one-line code
+     change), image size, the Compose stack until healthy, one day through it. Writes bench/results/<timestamp>.json
 and a Markdown summary next to it.
 
 Times come from the scheduler's run records: a partition's latency runs from the REST trigger
@@ -17,6 +19,7 @@ first trigger to the last publish.
 
     python -m bench.run                # the whole of 2013 (365 partitions)
     python -m bench.run --days 10      # a quick run: the first 10 days
+    python -m bench.run --containers-only   # only the container keys
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from pathlib import Path
 
 from flights_elt.config import PROJECT_ROOT
 
+from bench import containers
+
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.e2e.conftest import Stack, stack_env, stack_home, surviving_processes
 
@@ -49,6 +54,7 @@ TARGETS = {
     "load_throughput_ratio_vs_duckdb": (">=", 0.5),
     "memory_idle_pss_mib": ("<=", 1024),
     "memory_peak_pss_mib": ("<=", 2048),
+    "image_size_mib": ("<=", 1200),
 }
 
 
@@ -239,6 +245,13 @@ def main() -> int:
     ap.add_argument("--batch-days", type=int, default=31, help="days per run of the backfill (`elt run --batch-days`)")
     ap.add_argument("--chunk", type=int, default=366, help="backfill days per `elt run` (progress is saved after each)")
     ap.add_argument("--results", type=Path, default=RESULTS, help="where the JSON and Markdown go (bench/results)")
+    ap.add_argument(
+        "--containers",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="the container keys: auto = where a Docker engine answers (default)",
+    )
+    ap.add_argument("--containers-only", action="store_true", help="measure only the container keys")
     args = ap.parse_args()
     results = args.results
     if args.days < 7:
@@ -246,9 +259,12 @@ def main() -> int:
     days = [(dt.date(2013, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(args.days)]
 
     results.mkdir(parents=True, exist_ok=True)
+    result: dict[str, object] = {"days": args.days, "machine": machine(), "versions": versions()}
+    if args.containers_only:
+        result.update(measure_containers("yes"))
+        return write_results(result, args, results)
     home, dags = stack_home("elt-bench-"), dags_folder_with_bench()
     stack = Stack(home, stack_env(home, AIRFLOW__CORE__DAGS_FOLDER=str(dags)))
-    result: dict[str, object] = {"days": args.days, "machine": machine(), "versions": versions()}
     try:
         stack.elt("seed", "--start", days[0], "--end", days[-1], timeout=1800)
         stack.elt("up", timeout=900)
@@ -315,6 +331,24 @@ def main() -> int:
         shutil.rmtree(dags, ignore_errors=True)
         if not surviving_processes(home):  # what is still running keeps its files
             shutil.rmtree(home, ignore_errors=True)
+    if args.containers != "no":
+        result.update(measure_containers(args.containers))
+    return write_results(result, args, results)
+
+
+def measure_containers(mode: str) -> dict[str, object]:
+    """The container keys; with ``mode`` "yes" a missing Docker engine is an error."""
+    work = Path(tempfile.mkdtemp(prefix="elt-bench-containers-"))
+    try:
+        keys = containers.measure(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if mode == "yes" and "containers_skipped" in keys:
+        raise SystemExit(f"bench: container keys asked for, but {keys['containers_skipped']}")
+    return keys
+
+
+def write_results(result: dict[str, object], args: argparse.Namespace, results: Path) -> int:
     result["targets"] = {
         k: {
             "target": f"{op} {v}",
@@ -335,6 +369,18 @@ def main() -> int:
         f"empty_chain_full_year_s: {result.get('empty_chain_full_year_s')}",
         f"load_throughput_ratio_vs_duckdb_file (DuckDB into a database file, for reference): "
         f"{result.get('load_throughput_ratio_vs_duckdb_file')}",
+        *(
+            f"{k}: {result[k]}"
+            for k in (
+                "image_build_s_cold",
+                "image_build_s_after_code_change",
+                "image_rebuild_layers",
+                "compose_up_healthy_s",
+                "compose_day_trigger_to_published_s",
+                "containers_skipped",
+            )
+            if k in result
+        ),
         f"machine: {result['machine']}",
         f"versions: {result['versions']}",
     ]

