@@ -150,7 +150,8 @@ def check(compose_path: Path, env_example: Path) -> list[str]:
     if worker.get("ports"):
         findings.append("airflow-worker: published ports collide when scaled")
     command = worker.get("command")
-    if "command" in worker and "celery worker" not in (" ".join(command) if isinstance(command, list) else str(command)):
+    command = " ".join(command) if isinstance(command, list) else str(command)
+    if "command" in worker and "celery worker" not in command:
         findings.append("airflow-worker: command must be `celery worker`")
 
     warehouse = services.get("warehouse", {})
