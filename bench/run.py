@@ -54,8 +54,9 @@ TARGETS = {
     "load_throughput_ratio_vs_duckdb": (">=", 0.5),
     "memory_idle_pss_mib": ("<=", 1024),
     "memory_peak_pss_mib": ("<=", 2048),
-    "image_size_mib": ("<=", 1200),
 }
+# Targets of the container keys, judged when they were measured.
+CONTAINER_TARGETS = {"image_size_mib": ("<=", 1200)}
 
 
 def stack_pss_by_component(home: Path) -> dict[str, float]:
@@ -261,7 +262,7 @@ def main() -> int:
     results.mkdir(parents=True, exist_ok=True)
     result: dict[str, object] = {"days": args.days, "machine": machine(), "versions": versions()}
     if args.containers_only:
-        result.update(measure_containers("yes"))
+        result = {"machine": machine(), "versions": versions(), **measure_containers("yes")}
         return write_results(result, args, results)
     home, dags = stack_home("elt-bench-"), dags_folder_with_bench()
     stack = Stack(home, stack_env(home, AIRFLOW__CORE__DAGS_FOLDER=str(dags)))
@@ -354,15 +355,18 @@ def write_results(result: dict[str, object], args: argparse.Namespace, results: 
             "target": f"{op} {v}",
             "met": (result.get(k) is not None) and (result[k] <= v if op == "<=" else result[k] >= v),
         }  # type: ignore[operator]
-        for k, (op, v) in TARGETS.items()
+        for k, (op, v) in {**TARGETS, **(CONTAINER_TARGETS if "image_size_mib" in result else {})}.items()
     }
     if args.days != 365:
         result["note"] = f"partial run ({args.days} days): full-year keys are measured over these days only"
     results.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     (results / f"{stamp}.json").write_text(json.dumps(result, indent=2))
-    lines = [f"# Benchmark {stamp} ({args.days} days)", "", "| key | value | target | met |", "|---|---|---|---|"]
+    scope = "container keys only" if args.containers_only else f"{args.days} days"
+    lines = [f"# Benchmark {stamp} ({scope})", "", "| key | value | target | met |", "|---|---|---|---|"]
     for k, t in result["targets"].items():  # type: ignore[union-attr]
+        if args.containers_only and k not in result:
+            continue
         lines.append(f"| {k} | {result.get(k)} | {t['target']} | {'yes' if t['met'] else 'no'} |")
     lines += [
         "",

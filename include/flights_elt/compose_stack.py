@@ -24,14 +24,6 @@ from typing import Any
 from flights_elt.config import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "compose-stack.sh"
-AIRFLOW_SERVICES = (
-    "airflow-apiserver",
-    "airflow-scheduler",
-    "airflow-dag-processor",
-    "airflow-triggerer",
-    "airflow-worker",
-    "airflow-init",
-)
 
 
 class ComposeError(RuntimeError):
