@@ -147,7 +147,8 @@ def load_throughput(stack: Stack, rounds: int = 5) -> dict[str, float]:
     code = r"""
 import atexit, json, shutil, statistics, sys, time, zipfile, tempfile, duckdb
 from pathlib import Path
-from flights_elt import stack, landing, loaders, spec, models
+from flights_elt import stack
+from flights_elt.pipeline import landing, loaders, spec, models
 from flights_elt.warehouse import Warehouse
 stack.apply_client_env()
 rounds = int(sys.argv[1])

@@ -73,7 +73,7 @@ def database(warehouse_server: dict[str, object], monkeypatch: pytest.MonkeyPatc
 
 @pytest.fixture
 def wh(database: str):
-    from flights_elt import models
+    from flights_elt.pipeline import models
     from flights_elt.warehouse import Warehouse
 
     with Warehouse() as w:

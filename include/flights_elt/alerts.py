@@ -46,7 +46,7 @@ def _partition(context: Any) -> str | None:
     key = getattr(dag_run, "partition_key", None) if dag_run is not None else None
     if not key:
         return None
-    from flights_elt.days import of_run
+    from flights_elt.pipeline.days import of_run
 
     try:
         return of_run(context).label

@@ -75,7 +75,8 @@ def _latest_checks_sql() -> str:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from flights_elt import landing, stack
+    from flights_elt import stack
+    from flights_elt.pipeline import landing
 
     stack.apply_client_env()
     written = landing.seed(args.start, args.end, overwrite=args.overwrite)
@@ -91,7 +92,8 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from flights_elt import landing, runner, stack
+    from flights_elt import runner, stack
+    from flights_elt.pipeline import landing
 
     stack.apply_client_env()
     runs = runner.batches(args.start, args.end, args.batch_days)

@@ -32,7 +32,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from flights_elt import driver
 from flights_elt.config import CHECKS_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca
-from flights_elt.days import Days
+from flights_elt.pipeline.days import Days
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class GateFailed(AirflowFailException):
 
 def run_context(context: Any) -> dict[str, Any]:
     """Who checked what: the run, task, try and the days (``2013-01-05``, or a batch's range)."""
-    from flights_elt.days import of_run
+    from flights_elt.pipeline.days import of_run
 
     ti = context["ti"]
     return {
@@ -405,7 +405,7 @@ def run_gate(
 
     Every check runs even when an earlier one failed, so the record and the alert show the
     whole picture; then GateFailed is raised if any ``fail`` outcome was seen."""
-    from flights_elt.days import of_run
+    from flights_elt.pipeline.days import of_run
 
     days = of_run(context)
     outcomes: list[CheckOutcome] = []

@@ -39,10 +39,10 @@ PRELOAD = (
     "soda.execution.metric.column_metrics",
     "soda.sampler.soda_cloud_sampler",
     "flights_elt.gates",
-    "flights_elt.pipeline",
+    "flights_elt.pipeline.tasks",
     "flights_elt.alerts",
-    "flights_elt.assets",
-    "flights_elt.dag_defaults",
+    "flights_elt.pipeline.assets",
+    "flights_elt.pipeline.dag_defaults",
 )
 
 

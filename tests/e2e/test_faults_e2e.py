@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from flights_elt import landing
+from flights_elt.pipeline import landing
 
 from tests.helpers import BIN, stop_process_group
 

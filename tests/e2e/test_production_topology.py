@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from flights_elt import landing
+from flights_elt.pipeline import landing
 
 from tests.e2e.conftest import Stack, running_stack, stack_env, stack_home
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flights_elt import loaders, models, publish, spec
-from flights_elt.days import Days, of_run
+from flights_elt.pipeline import loaders, models, publish, spec
+from flights_elt.pipeline.days import Days, of_run
 from flights_elt.warehouse import Warehouse
 
 log = logging.getLogger(__name__)

@@ -61,7 +61,7 @@ def of_run(context: Any) -> Days:
     """The days of the run in ``context``: from its conf (an ingest run triggered as a batch) or
     from the asset events that triggered it (transform, publish). Each event certifies that its
     days passed the upstream gates; the run covers the longest range they name."""
-    from flights_elt.dag_defaults import partition_key
+    from flights_elt.pipeline.dag_defaults import partition_key
 
     first = partition_key(context)
     through = [(getattr(context["dag_run"], "conf", None) or {}).get(THROUGH)]

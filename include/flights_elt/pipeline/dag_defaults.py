@@ -7,7 +7,7 @@ from typing import Any
 
 import pendulum
 
-from flights_elt.spec import FIRST_DAY, LAST_DAY
+from flights_elt.pipeline.spec import FIRST_DAY, LAST_DAY
 
 OWNER = "data-engineering"
 START_DATE = pendulum.datetime(*map(int, FIRST_DAY.split("-")), tz="UTC")
@@ -42,7 +42,7 @@ def default_args(dag_id: str) -> dict[str, Any]:
 
 
 def partition_key(context: Any) -> str:
-    """The run's partition key (YYYY-MM-DD): its first day (see ``flights_elt.days``)."""
+    """The run's partition key (YYYY-MM-DD): its first day (see ``flights_elt.pipeline.days``)."""
     key = getattr(context["dag_run"], "partition_key", None)
     if not key:
         raise ValueError(
