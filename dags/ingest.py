@@ -27,10 +27,10 @@ which is what triggers `transform` for the same key.
 from __future__ import annotations
 
 from airflow.sdk import DAG, CronPartitionTimetable, task
-from flights_elt.alerts import dag_failure_alert
 from flights_elt.pipeline import assets
 from flights_elt.pipeline.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, default_args
 from flights_elt.pipeline.spec import PARTITIONED_SOURCES
+from flights_elt.quality.alerts import dag_failure_alert
 
 with DAG(
     dag_id="ingest",
@@ -55,8 +55,8 @@ with DAG(
     @task(outlets=list(assets.RAW_ASSETS))
     def gate_raw(loads: dict, **context) -> dict:
         """Emits the RAW assets, with the load's days and counts, only when every RAW check passed."""
-        from flights_elt.gates import run_gate
         from flights_elt.pipeline.days import of_run
+        from flights_elt.quality.gates import run_gate
 
         result = run_gate("raw", context)
         days = of_run(context)

@@ -21,9 +21,9 @@ instead and fails the task: readers keep the previous version, exactly as it was
 from __future__ import annotations
 
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
-from flights_elt.alerts import dag_failure_alert
 from flights_elt.pipeline import assets
 from flights_elt.pipeline.dag_defaults import START_DATE, default_args
+from flights_elt.quality.alerts import dag_failure_alert
 
 with DAG(
     dag_id="publish",

@@ -20,9 +20,9 @@ passed does it emit `core.fct_flights` for the key, which triggers `publish`.
 from __future__ import annotations
 
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
-from flights_elt.alerts import dag_failure_alert
 from flights_elt.pipeline import assets
 from flights_elt.pipeline.dag_defaults import START_DATE, default_args
+from flights_elt.quality.alerts import dag_failure_alert
 
 with DAG(
     dag_id="transform",
@@ -46,8 +46,8 @@ with DAG(
     @task(outlets=list(assets.CORE_ASSETS))
     def gate_core(counts: dict, **context) -> dict:
         """Emits `core.fct_flights` only when every CORE check passed."""
-        from flights_elt.gates import run_gate
         from flights_elt.pipeline.days import of_run
+        from flights_elt.quality.gates import run_gate
 
         result = run_gate("core", context)
         context["outlet_events"][assets.CORE_FCT_FLIGHTS].extra = {

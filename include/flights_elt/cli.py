@@ -161,7 +161,7 @@ def _cmd_soda_env(args: argparse.Namespace) -> int:
 
     from flights_elt import stack
     from flights_elt.config import ensure_warehouse_ca, settings
-    from flights_elt.gates import ensure_soda_telemetry_off, soda_environment
+    from flights_elt.quality.gates import ensure_soda_telemetry_off, soda_environment
 
     ensure_soda_telemetry_off()
     stack.apply_client_env()

@@ -486,7 +486,7 @@ def up(timeout: float = 240) -> dict[str, object]:
     p = paths()
     for d in (p.home, p.logs, p.pids, p.airflow_home):
         d.mkdir(parents=True, exist_ok=True)
-    from flights_elt.gates import ensure_soda_telemetry_off
+    from flights_elt.quality.gates import ensure_soda_telemetry_off
 
     ensure_soda_telemetry_off()
     if settings().env == "embedded":

@@ -38,9 +38,9 @@ PRELOAD = (
     "soda.execution.query.duplicates_query",
     "soda.execution.metric.column_metrics",
     "soda.sampler.soda_cloud_sampler",
-    "flights_elt.gates",
+    "flights_elt.quality.gates",
     "flights_elt.pipeline.tasks",
-    "flights_elt.alerts",
+    "flights_elt.quality.alerts",
     "flights_elt.pipeline.assets",
     "flights_elt.pipeline.dag_defaults",
 )

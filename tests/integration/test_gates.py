@@ -6,10 +6,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from flights_elt import gates
 from flights_elt.config import settings
 from flights_elt.pipeline import landing, loaders, models, publish, spec, tasks
 from flights_elt.pipeline.days import Days
+from flights_elt.quality import gates
 from flights_elt.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration

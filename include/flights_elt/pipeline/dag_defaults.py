@@ -24,7 +24,7 @@ PRIORITY = {"ingest": 1, "transform": 2, "publish": 3}
 
 
 def default_args(dag_id: str) -> dict[str, Any]:
-    from flights_elt.alerts import task_failure_alert
+    from flights_elt.quality.alerts import task_failure_alert
 
     return {
         "owner": OWNER,

@@ -113,7 +113,7 @@ def enforce(gate: str, outcomes: Sequence[CheckOutcome], context: Any) -> list[C
     for w in warnings:
         log.warning("gate %s warning: %s", gate, w.describe())
     if warnings:
-        from flights_elt.alerts import send_warning_notice
+        from flights_elt.quality.alerts import send_warning_notice
 
         send_warning_notice(gate, warnings, context)
     if failed:
@@ -327,8 +327,8 @@ def soda_variables(days: Days, **extra: str) -> dict[str, str]:
 def sql_check_operators(layer: str, days: Days, version_tables: dict[str, str] | None = None) -> list[Any]:
     """One SQLColumnCheckOperator and/or SQLTableCheckOperator per table of ``layer``, built from
     checks_spec and scoped to ``days``. ``version_tables`` names the mart versions under audit."""
-    from flights_elt import checks_spec
     from flights_elt.config import settings
+    from flights_elt.quality import checks_spec
 
     s = settings()
     ops: list[Any] = []
