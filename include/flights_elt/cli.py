@@ -28,7 +28,7 @@ def _out(*args: object) -> None:
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     st = stack.up()
     _out(json.dumps(st, indent=2))
@@ -37,7 +37,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_down(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     stragglers = stack.down()
     _out("stack stopped" + (f" (killed stragglers {stragglers})" if stragglers else ""))
@@ -45,7 +45,7 @@ def _cmd_down(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     st = stack.status()
     _out(json.dumps(st, indent=2))
@@ -55,7 +55,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _print_latest_checks() -> None:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
     from flights_elt.warehouse import Warehouse
 
     stack.apply_client_env()
@@ -75,7 +75,7 @@ def _latest_checks_sql() -> str:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
     from flights_elt.pipeline import landing
 
     stack.apply_client_env()
@@ -92,7 +92,8 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from flights_elt import runner, stack
+    from flights_elt import runner
+    from flights_elt.embedded import stack
     from flights_elt.pipeline import landing
 
     stack.apply_client_env()
@@ -120,7 +121,7 @@ def _write_csv(cols: list[str], rows: list[tuple]) -> None:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
     from flights_elt.warehouse import Warehouse
 
     stack.apply_client_env()
@@ -131,14 +132,14 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_settings_load(args: argparse.Namespace) -> int:
-    from flights_elt import settings_loader
+    from flights_elt.embedded import settings_loader
 
     _out(json.dumps(settings_loader.load(Path(args.path))))
     return 0
 
 
 def _cmd_warehouse_serve(args: argparse.Namespace) -> int:
-    from flights_elt.warehouse_server import serve
+    from flights_elt.embedded.warehouse_server import serve
 
     serve(args.host, args.port, Path(args.data_dir), Path(args.tls_dir))
     return 0
@@ -159,8 +160,8 @@ def _cmd_soda_env(args: argparse.Namespace) -> int:
     """Shell exports for running `soda scan` by hand against the configured warehouse."""
     import shlex
 
-    from flights_elt import stack
     from flights_elt.config import ensure_warehouse_ca, settings
+    from flights_elt.embedded import stack
     from flights_elt.quality.gates import ensure_soda_telemetry_off, soda_environment
 
     ensure_soda_telemetry_off()
@@ -176,7 +177,7 @@ def _cmd_soda_env(args: argparse.Namespace) -> int:
 
 
 def _cmd_reset(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     stack.reset()
     _out("local state deleted")
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:
-        from flights_elt.stack import StackError
+        from flights_elt.embedded.stack import StackError
 
         if isinstance(e, (StackError, TimeoutError, FileNotFoundError, ValueError)):
             print(f"error: {e}", file=sys.stderr)

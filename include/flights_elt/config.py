@@ -78,7 +78,7 @@ def ensure_warehouse_ca() -> None:
     ca_file = os.environ.get("ELT_WAREHOUSE_CA_FILE", "").strip()
     if not ca_file or os.environ.get("ELT_WAREHOUSE_CA_BUNDLE_DONE") == ca_file:
         return
-    from flights_elt.warehouse_server import write_ca_bundle
+    from flights_elt.embedded.warehouse_server import write_ca_bundle
 
     bundle = Path(os.environ.get("TMPDIR", "/tmp")) / f"elt-ca-bundle-{os.getuid()}.pem"
     write_ca_bundle(Path(ca_file), bundle)

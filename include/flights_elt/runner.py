@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flights_elt.config import settings
+from flights_elt.embedded.stack import http_json
 from flights_elt.pipeline.days import THROUGH, Days
-from flights_elt.stack import http_json
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from flights_elt import settings_loader
 from flights_elt.config import PROJECT_ROOT
+from flights_elt.embedded import settings_loader
 from flights_elt.pipeline import landing
 
 

@@ -156,7 +156,7 @@ def airflow_env() -> dict[str, str]:
 
 def client_env() -> dict[str, str]:
     """Environment for `elt` commands outside Airflow: the stack's plus the local connections."""
-    from flights_elt import settings_loader
+    from flights_elt.embedded import settings_loader
 
     env = airflow_env()
     if SETTINGS_FILE.exists():
@@ -301,7 +301,7 @@ def start_warehouse() -> None:
         return
     if _port_open("127.0.0.1", s.warehouse_port):
         raise StackError(f"port {s.warehouse_port} is taken by another process; set ELT_WAREHOUSE_PORT")
-    from flights_elt.warehouse_server import ensure_certificate, write_ca_bundle
+    from flights_elt.embedded.warehouse_server import ensure_certificate, write_ca_bundle
 
     cert = ensure_certificate(p.tls)
     write_ca_bundle(cert, p.ca_bundle)
@@ -440,7 +440,7 @@ def _components() -> tuple[str, ...]:
 def _argv(component: str) -> list[str]:
     # Processes that fork task processes start warm (task modules preloaded, see warm_start).
     warm = os.environ.get("ELT_WARM_START", "1") != "0"
-    launcher = [sys.executable, "-m", "flights_elt.warm_start"] if warm else [str(BIN / "airflow")]
+    launcher = [sys.executable, "-m", "flights_elt.embedded.warm_start"] if warm else [str(BIN / "airflow")]
     if component == "celery-worker":
         return [*launcher, "celery", "worker", "--concurrency", os.environ.get("ELT_CELERY_CONCURRENCY", "4")]
     if component == "scheduler":

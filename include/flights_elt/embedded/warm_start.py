@@ -6,8 +6,8 @@ inherited, copy-on-write, by every task instead of being imported again by each 
 Snowflake connector, pandas, pyarrow, Soda and the project's own modules cost seconds of CPU
 per task otherwise. Nothing here connects to anything.
 
-    python -m flights_elt.warm_start scheduler
-    python -m flights_elt.warm_start celery worker --concurrency 4
+    python -m flights_elt.embedded.warm_start scheduler
+    python -m flights_elt.embedded.warm_start celery worker --concurrency 4
 """
 
 from __future__ import annotations
