@@ -115,7 +115,7 @@ def timed_run(stack: Stack, start: str, end: str, batch_days: int = 1, chain: tu
     args = ["run", "--start", start, "--end", end, "--timeout", "20000", "--batch-days", str(batch_days)]
     if chain:
         code = (
-            "import json, sys; from flights_elt import runner; from flights_elt.embedded import stack; "
+            "import json, sys; from flights_elt.cli import runner; from flights_elt.embedded import stack; "
             "stack.apply_client_env();"
             f"p = runner.follow(runner.batches('{start}', '{end}', {batch_days}), timeout=20000, quiet=True, "
             f"chain={chain!r});"

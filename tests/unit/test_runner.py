@@ -6,7 +6,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from flights_elt import runner
+from flights_elt.cli import runner
 from flights_elt.pipeline import days
 from flights_elt.pipeline.days import Days
 

@@ -1,4 +1,15 @@
-"""``elt``: the project's command line (embedded stack, seeding, runs, queries)."""
+"""``elt``: the project's command line (embedded stack, seeding, runs, queries).
+
+The operator tools: this module is the ``elt`` command; ``runner`` is what ``elt run``
+triggers, follows and summarizes, and ``compose_stack`` drives the Docker Compose stack from
+the host. ``elt run``, ``seed``, ``query``, ``soda-env`` and ``warehouse-ping`` also run inside
+the production image.
+
+May import: ``flights_elt.config``, ``flights_elt.warehouse``, ``flights_elt.pipeline`` and
+``flights_elt.quality``. ``flights_elt.embedded`` only inside the functions of the commands that
+exist for the embedded stack alone (``up``, ``down``, ``status``, ``reset``, ``settings-load``,
+``warehouse-serve``), never at module level.
+"""
 
 from __future__ import annotations
 
@@ -92,7 +103,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from flights_elt import runner
+    from flights_elt.cli import runner
     from flights_elt.embedded import stack
     from flights_elt.pipeline import landing
 
@@ -185,7 +196,7 @@ def _cmd_reset(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="elt", description=__doc__)
+    p = argparse.ArgumentParser(prog="elt", description=__doc__.split("\n\n", 1)[0])
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start the embedded stack (idempotent)").set_defaults(func=_cmd_up)
     sub.add_parser("down", help="stop every process the stack started").set_defaults(func=_cmd_down)
@@ -254,7 +265,3 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 2
         raise
-
-
-if __name__ == "__main__":
-    sys.exit(main())
