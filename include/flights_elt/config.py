@@ -68,6 +68,17 @@ def settings() -> Settings:
     return Settings()
 
 
+def write_ca_bundle(cert_path: Path, out_path: Path) -> Path:
+    """System CA bundle + the emulator's certificate, for ``REQUESTS_CA_BUNDLE``."""
+    import certifi
+
+    base = os.environ.get("ELT_BASE_CA_BUNDLE") or certifi.where()
+    parts = [Path(base).read_text()] if Path(base).exists() else []
+    parts.append(cert_path.read_text())
+    out_path.write_text("\n".join(parts))
+    return out_path
+
+
 def ensure_warehouse_ca() -> None:
     """Trust the embedded warehouse's self-signed certificate when ``ELT_WAREHOUSE_CA_FILE`` names it.
 
@@ -78,8 +89,6 @@ def ensure_warehouse_ca() -> None:
     ca_file = os.environ.get("ELT_WAREHOUSE_CA_FILE", "").strip()
     if not ca_file or os.environ.get("ELT_WAREHOUSE_CA_BUNDLE_DONE") == ca_file:
         return
-    from flights_elt.embedded.warehouse_server import write_ca_bundle
-
     bundle = Path(os.environ.get("TMPDIR", "/tmp")) / f"elt-ca-bundle-{os.getuid()}.pem"
     write_ca_bundle(Path(ca_file), bundle)
     os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)

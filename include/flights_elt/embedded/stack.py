@@ -301,7 +301,8 @@ def start_warehouse() -> None:
         return
     if _port_open("127.0.0.1", s.warehouse_port):
         raise StackError(f"port {s.warehouse_port} is taken by another process; set ELT_WAREHOUSE_PORT")
-    from flights_elt.embedded.warehouse_server import ensure_certificate, write_ca_bundle
+    from flights_elt.config import write_ca_bundle
+    from flights_elt.embedded.warehouse_server import ensure_certificate
 
     cert = ensure_certificate(p.tls)
     write_ca_bundle(cert, p.ca_bundle)
