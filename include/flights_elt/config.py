@@ -14,6 +14,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 CHECKS_DIR = PROJECT_ROOT / "checks"
+# The embedded stack's connections, variables and pools: local only, never in the production image.
+SETTINGS_FILE = Path(os.environ.get("ELT_AIRFLOW_SETTINGS", PROJECT_ROOT / "airflow_settings.yaml"))
 
 # Connection ids are constants with environment overrides; credentials live only in connections.
 WAREHOUSE_CONN_ID = os.environ.get("ELT_WAREHOUSE_CONN_ID", "snowflake_warehouse")

@@ -17,8 +17,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from flights_elt.cli.api import http_json
 from flights_elt.config import settings
-from flights_elt.embedded.stack import http_json
 from flights_elt.pipeline.days import THROUGH, Days
 
 log = logging.getLogger(__name__)
