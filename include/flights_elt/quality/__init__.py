@@ -2,7 +2,8 @@
 
 ``checks_spec`` declares the SQL checks of every layer, ``gates`` runs them (Airflow's audited
 SQL check operators) with the Soda scans and records every outcome, ``alerts`` sends the
-failure alerts and warning notices. Runs in production, in the task processes.
+failure alerts and warning notices, and ``outcomes`` holds what the last two share (a check's
+outcome, ``GateFailed``). Runs in production, in the task processes.
 
 May import: ``flights_elt.config``, ``flights_elt.warehouse``, ``flights_elt.driver`` and the
 days of a run (``flights_elt.pipeline.days``). Never ``flights_elt.embedded`` or

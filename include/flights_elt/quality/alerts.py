@@ -108,7 +108,7 @@ def send(message: dict[str, str], context: Any) -> list[str]:
 
 
 def _failure_details(context: Any) -> tuple[str, list[str]]:
-    from flights_elt.quality.gates import GateFailed
+    from flights_elt.quality.outcomes import GateFailed
 
     exc = context.get("exception")
     if isinstance(exc, GateFailed):

@@ -22,42 +22,18 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, SQLTableCheckOperator
 from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
-from airflow.sdk.exceptions import AirflowFailException
 
 from flights_elt import driver
 from flights_elt.config import CHECKS_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca
 from flights_elt.pipeline.days import Days
+from flights_elt.quality.outcomes import CheckOutcome, GateFailed
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    source: str  # soda | sql_column | sql_table
-    table: str
-    name: str
-    observed: Any
-    threshold: str
-    outcome: str  # pass | warn | fail
-
-    def describe(self) -> str:
-        return f"{self.table}: {self.name} — observed {self.observed!r}, expected {self.threshold}"
-
-
-class GateFailed(AirflowFailException):
-    """A data-quality gate stopped the partition (never retried)."""
-
-    def __init__(self, gate: str, partition: str | None, failed: Sequence[CheckOutcome]) -> None:
-        """``partition``: the day, or ``first..last`` for a batch run."""
-        self.failed = list(failed)
-        lines = "\n".join(f"  - {f.describe()}" for f in failed)
-        super().__init__(f"gate {gate} failed for partition {partition}: {len(failed)} check(s)\n{lines}")
 
 
 def run_context(context: Any) -> dict[str, Any]:
