@@ -39,11 +39,9 @@ import time
 from pathlib import Path
 
 from flights_elt.config import PROJECT_ROOT
+from flights_elt.embedded.testing import Stack, stack_env, stack_home, surviving_processes
 
 from bench import containers
-
-sys.path.insert(0, str(PROJECT_ROOT))
-from tests.e2e.conftest import Stack, stack_env, stack_home, surviving_processes
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 RUN_SUMMARIES: list[dict] = []
