@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from flights_elt import compose_stack
-from flights_elt.compose_stack import ComposeStack
+from flights_elt.cli import compose_stack
+from flights_elt.cli.compose_stack import ComposeStack
 from flights_elt.config import PROJECT_ROOT
 
 BENCH_TAG = "flights-elt-bench:latest"

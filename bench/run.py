@@ -39,11 +39,9 @@ import time
 from pathlib import Path
 
 from flights_elt.config import PROJECT_ROOT
+from flights_elt.embedded.testing import Stack, stack_env, stack_home, surviving_processes
 
 from bench import containers
-
-sys.path.insert(0, str(PROJECT_ROOT))
-from tests.e2e.conftest import Stack, stack_env, stack_home, surviving_processes
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 RUN_SUMMARIES: list[dict] = []
@@ -115,7 +113,8 @@ def timed_run(stack: Stack, start: str, end: str, batch_days: int = 1, chain: tu
     args = ["run", "--start", start, "--end", end, "--timeout", "20000", "--batch-days", str(batch_days)]
     if chain:
         code = (
-            "import json, sys; from flights_elt import stack, runner; stack.apply_client_env();"
+            "import json, sys; from flights_elt.cli import runner; from flights_elt.embedded import stack; "
+            "stack.apply_client_env();"
             f"p = runner.follow(runner.batches('{start}', '{end}', {batch_days}), timeout=20000, quiet=True, "
             f"chain={chain!r});"
             "print(json.dumps(runner.pipeline_times(p)));"
@@ -147,7 +146,8 @@ def load_throughput(stack: Stack, rounds: int = 5) -> dict[str, float]:
     code = r"""
 import atexit, json, shutil, statistics, sys, time, zipfile, tempfile, duckdb
 from pathlib import Path
-from flights_elt import stack, landing, loaders, spec, models
+from flights_elt.embedded import stack
+from flights_elt.pipeline import landing, loaders, spec, models
 from flights_elt.warehouse import Warehouse
 stack.apply_client_env()
 rounds = int(sys.argv[1])

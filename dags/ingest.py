@@ -8,7 +8,7 @@ triggered explicitly with `elt run`, the REST API (`{"logical_date": null, "part
 "2013-01-05"}`) or `airflow backfill create`. Up to 4 partitions load side by side. A backfill
 can run as batches: a run triggered with conf `{"through": "2013-01-31"}` covers every day from
 its key through that day, as one load, one gate and one asset event per asset (the extra names
-the days), so transform and publish cover the same days (see `flights_elt.days`).
+the days), so transform and publish cover the same days (see `flights_elt.pipeline.days`).
 
 **`load_raw`.** Creates missing warehouse objects and refreshes the reference tables
 (airlines, airports, planes; skipped when their files did not change), then for each
@@ -27,10 +27,10 @@ which is what triggers `transform` for the same key.
 from __future__ import annotations
 
 from airflow.sdk import DAG, CronPartitionTimetable, task
-from flights_elt import assets
-from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, default_args
-from flights_elt.spec import PARTITIONED_SOURCES
+from flights_elt.pipeline import assets
+from flights_elt.pipeline.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE, default_args
+from flights_elt.pipeline.spec import PARTITIONED_SOURCES
+from flights_elt.quality.alerts import dag_failure_alert
 
 with DAG(
     dag_id="ingest",
@@ -47,16 +47,16 @@ with DAG(
 
     @task
     def load_raw(**context) -> dict:
-        from flights_elt.days import of_run
-        from flights_elt.pipeline import load_raw
+        from flights_elt.pipeline.days import of_run
+        from flights_elt.pipeline.tasks import load_raw
 
         return load_raw(of_run(context), context["run_id"])
 
     @task(outlets=list(assets.RAW_ASSETS))
     def gate_raw(loads: dict, **context) -> dict:
         """Emits the RAW assets, with the load's days and counts, only when every RAW check passed."""
-        from flights_elt.days import of_run
-        from flights_elt.gates import run_gate
+        from flights_elt.pipeline.days import of_run
+        from flights_elt.quality.gates import run_gate
 
         result = run_gate("raw", context)
         days = of_run(context)

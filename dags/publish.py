@@ -21,9 +21,9 @@ instead and fails the task: readers keep the previous version, exactly as it was
 from __future__ import annotations
 
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
-from flights_elt import assets
-from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import START_DATE, default_args
+from flights_elt.pipeline import assets
+from flights_elt.pipeline.dag_defaults import START_DATE, default_args
+from flights_elt.quality.alerts import dag_failure_alert
 
 with DAG(
     dag_id="publish",
@@ -39,15 +39,15 @@ with DAG(
 
     @task
     def build_marts(**context) -> dict:
-        from flights_elt.days import of_run
-        from flights_elt.pipeline import build_marts
+        from flights_elt.pipeline.days import of_run
+        from flights_elt.pipeline.tasks import build_marts
 
         return build_marts(of_run(context), context["run_id"])
 
     @task(outlets=list(assets.MART_ASSETS))
     def audit_and_publish(built: dict, **context) -> dict:
-        from flights_elt.days import of_run
-        from flights_elt.pipeline import audit_and_publish_marts
+        from flights_elt.pipeline.days import of_run
+        from flights_elt.pipeline.tasks import audit_and_publish_marts
 
         versions = audit_and_publish_marts(built, context)
         for asset in assets.MART_ASSETS:

@@ -5,7 +5,7 @@
 `raw.weather` starts exactly one run per partition key once `ingest` has emitted both for that
 key (i.e. after the RAW gates passed). Asset-triggered runs have no logical date; everything
 keys on `dag_run.partition_key`, and a batch run covers the days its triggering events name
-(`flights_elt.days`).
+(`flights_elt.pipeline.days`).
 
 **`build_core`.** Merges the dimensions from the RAW reference tables, then replaces the
 run's days in `STAGING.STG_FLIGHTS`, `STAGING.STG_WEATHER` and `CORE.FCT_FLIGHTS` (delete +
@@ -20,9 +20,9 @@ passed does it emit `core.fct_flights` for the key, which triggers `publish`.
 from __future__ import annotations
 
 from airflow.sdk import DAG, PartitionedAssetTimetable, task
-from flights_elt import assets
-from flights_elt.alerts import dag_failure_alert
-from flights_elt.dag_defaults import START_DATE, default_args
+from flights_elt.pipeline import assets
+from flights_elt.pipeline.dag_defaults import START_DATE, default_args
+from flights_elt.quality.alerts import dag_failure_alert
 
 with DAG(
     dag_id="transform",
@@ -38,16 +38,16 @@ with DAG(
 
     @task
     def build_core(**context) -> dict:
-        from flights_elt.days import of_run
-        from flights_elt.pipeline import transform
+        from flights_elt.pipeline.days import of_run
+        from flights_elt.pipeline.tasks import transform
 
         return transform(of_run(context))
 
     @task(outlets=list(assets.CORE_ASSETS))
     def gate_core(counts: dict, **context) -> dict:
         """Emits `core.fct_flights` only when every CORE check passed."""
-        from flights_elt.days import of_run
-        from flights_elt.gates import run_gate
+        from flights_elt.pipeline.days import of_run
+        from flights_elt.quality.gates import run_gate
 
         result = run_gate("core", context)
         context["outlet_events"][assets.CORE_FCT_FLIGHTS].extra = {

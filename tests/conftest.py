@@ -27,7 +27,8 @@ def elt_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def warehouse_server(elt_home: Path) -> Iterator[dict[str, object]]:
     """The fakesnow emulator over TLS on a free port, as `elt up` would start it."""
-    from flights_elt.warehouse_server import ensure_certificate, write_ca_bundle
+    from flights_elt.config import write_ca_bundle
+    from flights_elt.embedded.warehouse_server import ensure_certificate
 
     port = free_port()
     tls = elt_home / "warehouse" / "tls"
@@ -73,7 +74,7 @@ def database(warehouse_server: dict[str, object], monkeypatch: pytest.MonkeyPatc
 
 @pytest.fixture
 def wh(database: str):
-    from flights_elt import models
+    from flights_elt.pipeline import models
     from flights_elt.warehouse import Warehouse
 
     with Warehouse() as w:

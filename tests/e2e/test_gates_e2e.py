@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from flights_elt import landing
+from flights_elt.pipeline import landing
 
 from tests.helpers import with_duplicates_and_null_carriers
 

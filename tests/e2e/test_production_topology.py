@@ -15,9 +15,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from flights_elt import landing
-
-from tests.e2e.conftest import Stack, running_stack, stack_env, stack_home
+from flights_elt.embedded.testing import Stack, running_stack, stack_env, stack_home
+from flights_elt.pipeline import landing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.production]
 PG = ("127.0.0.1", int(os.environ.get("ELT_TEST_POSTGRES_PORT", "5432")))

@@ -6,9 +6,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from flights_elt import gates, landing, loaders, models, pipeline, publish, spec
 from flights_elt.config import settings
-from flights_elt.days import Days
+from flights_elt.pipeline import landing, loaders, models, publish, spec, tasks
+from flights_elt.pipeline.days import Days
+from flights_elt.quality import gates
 from flights_elt.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
@@ -81,7 +82,7 @@ def test_a_clean_day_passes_every_gate(wh: Warehouse, seeded: Path):
     built = {m.name: publish.build(wh, m, Days.one(DAY), "r") for m in publish.MARTS}
     for op in operators("marts", built):
         assert run_gate(op) == [], op.task_id
-    assert not [o for o in scan("marts", pipeline.mart_scan_variables(built)) if o.outcome == "fail"]
+    assert not [o for o in scan("marts", tasks.mart_scan_variables(built)) if o.outcome == "fail"]
 
 
 def test_raw_gates_stop_null_carriers_and_duplicates(wh: Warehouse, seeded: Path):
@@ -137,12 +138,12 @@ def test_failed_mart_audit_leaves_published_mart_unchanged(wh: Warehouse, seeded
     results = {op.task_id: run_gate(op) for op in operators("marts", built)}
     assert "flights_reconcile_with_core" in str(results["check_marts_carrier_daily_performance_table"])
     assert "ON_TIME_RATE.max" in str(results["check_marts_carrier_daily_performance_columns"])
-    soda_failed = [o.name for o in scan("marts", pipeline.mart_scan_variables(built)) if o.outcome == "fail"]
+    soda_failed = [o.name for o in scan("marts", tasks.mart_scan_variables(built)) if o.outcome == "fail"]
     assert "flights reconcile with CORE.FCT_FLIGHTS" in soda_failed
     assert "on-time rate within [0, 1]" in soda_failed
     # The publish task: the audit fails, the new versions are dropped, the view never moved.
     with pytest.raises(gates.GateFailed):
-        pipeline.audit_and_publish_marts(built, context("audit_and_publish", "publish"))
+        tasks.audit_and_publish_marts(built, context("audit_and_publish", "publish"))
     assert sorted(wh.query(f"select * from {view}")[1]) == before
     _, left = wh.query(
         "select table_name from information_schema.tables where table_schema = 'MARTS_VERSIONS' and table_name = %(t)s",
@@ -156,7 +157,7 @@ def test_a_passing_audit_publishes_the_new_versions(wh: Warehouse, seeded: Path)
     load_all(wh)
     models.transform(wh, Days.one(DAY))
     built = {m.name: publish.build(wh, m, Days.one(DAY), "r") for m in publish.MARTS}
-    versions = pipeline.audit_and_publish_marts(built, context("audit_and_publish", "publish"))
+    versions = tasks.audit_and_publish_marts(built, context("audit_and_publish", "publish"))
     assert versions == {name: info["version"] for name, info in built.items()}
     flights = wh.scalar(f"select sum(flights) from {wh.database}.MARTS.CARRIER_DAILY_PERFORMANCE")
     assert int(flights) == int(wh.scalar(f"select count(*) from {wh.database}.CORE.FCT_FLIGHTS"))

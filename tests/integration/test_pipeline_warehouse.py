@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from flights_elt import landing, loaders, models, publish, spec
-from flights_elt.days import Days
+from flights_elt.pipeline import landing, loaders, models, publish, spec
+from flights_elt.pipeline.days import Days
 from flights_elt.warehouse import Warehouse
 
 from tests.helpers import stop_process_group
@@ -256,7 +256,7 @@ def test_a_load_killed_mid_transaction_leaves_nothing_and_does_not_block_the_ret
         [
             sys.executable,
             "-c",
-            "from flights_elt import loaders, spec; from flights_elt.warehouse import Warehouse;"
+            "from flights_elt.pipeline import loaders, spec; from flights_elt.warehouse import Warehouse;"
             f"loaders.load_table(Warehouse(), spec.FLIGHTS, {day!r}, 'r2')",
         ],
         env={**os.environ, **task, "AIRFLOW_CTX_TRY_NUMBER": "1", "ELT_FAILPOINT_DIR": str(tmp_path)},

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flights_elt import checks_spec
+from flights_elt.quality import checks_spec
 
 CHECKS = Path(__file__).resolve().parents[2] / "checks"
 DB = "ANALYTICS"

@@ -4,8 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-from flights_elt import landing, settings_loader
 from flights_elt.config import PROJECT_ROOT
+from flights_elt.embedded import settings_loader
+from flights_elt.pipeline import landing
 
 
 def test_days_is_inclusive():

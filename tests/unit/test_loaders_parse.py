@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 
 import pytest
-from flights_elt import loaders
-from flights_elt.loaders import BadFileError, parse
-from flights_elt.spec import FLIGHTS
+from flights_elt.pipeline import loaders
+from flights_elt.pipeline.loaders import BadFileError, parse
+from flights_elt.pipeline.spec import FLIGHTS
 
 HEADER = (
     "year,month,day,dep_time,sched_dep_time,dep_delay,arr_time,sched_arr_time,arr_delay,"

@@ -6,8 +6,9 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from flights_elt import days, runner
-from flights_elt.days import Days
+from flights_elt.cli import runner
+from flights_elt.pipeline import days
+from flights_elt.pipeline.days import Days
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from flights_elt import assets, spec
+from flights_elt.pipeline import assets, spec
 from flights_elt.warehouse import ident, render_sql
 
 

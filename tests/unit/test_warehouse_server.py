@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_the_emulator_keeps_only_the_most_recent_results():
-    from flights_elt.warehouse_server import RecentResults
+    from flights_elt.embedded.warehouse_server import RecentResults
 
     cache = RecentResults(3)
     for i in range(10):

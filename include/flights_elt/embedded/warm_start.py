@@ -6,8 +6,8 @@ inherited, copy-on-write, by every task instead of being imported again by each 
 Snowflake connector, pandas, pyarrow, Soda and the project's own modules cost seconds of CPU
 per task otherwise. Nothing here connects to anything.
 
-    python -m flights_elt.warm_start scheduler
-    python -m flights_elt.warm_start celery worker --concurrency 4
+    python -m flights_elt.embedded.warm_start scheduler
+    python -m flights_elt.embedded.warm_start celery worker --concurrency 4
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ PRELOAD = (
     "soda.execution.query.duplicates_query",
     "soda.execution.metric.column_metrics",
     "soda.sampler.soda_cloud_sampler",
-    "flights_elt.gates",
-    "flights_elt.pipeline",
-    "flights_elt.alerts",
-    "flights_elt.assets",
-    "flights_elt.dag_defaults",
+    "flights_elt.quality.gates",
+    "flights_elt.pipeline.tasks",
+    "flights_elt.quality.alerts",
+    "flights_elt.pipeline.assets",
+    "flights_elt.pipeline.dag_defaults",
 )
 
 

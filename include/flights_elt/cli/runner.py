@@ -17,9 +17,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from flights_elt.cli.api import http_json
 from flights_elt.config import settings
-from flights_elt.days import THROUGH, Days
-from flights_elt.stack import http_json
+from flights_elt.pipeline.days import THROUGH, Days
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def last_error(events: list[Any], limit: int = 300) -> str | None:
 
 def trigger(key: str, dag_id: str = "ingest", batch: str = "", through: str | None = None) -> dict[str, Any] | None:
     """Start one run of ``dag_id`` for ``key`` (through ``through``: a batch run, see
-    ``flights_elt.days``). The run id is fixed per (batch, key), so a POST retried after a
+    ``flights_elt.pipeline.days``). The run id is fixed per (batch, key), so a POST retried after a
     timeout finds its run already created (409) instead of starting a second."""
     import urllib.error
 

@@ -22,14 +22,13 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from flights_elt.config import PROJECT_ROOT, settings
+from flights_elt.cli.api import http_json
+from flights_elt.config import PROJECT_ROOT, SETTINGS_FILE, settings
 
 BIN = Path(sys.executable).parent
-SETTINGS_FILE = Path(os.environ.get("ELT_AIRFLOW_SETTINGS", PROJECT_ROOT / "airflow_settings.yaml"))
 MARKER = "ELT_STACK_HOME"  # set in every process the stack starts, to find stragglers
 
 
@@ -156,7 +155,7 @@ def airflow_env() -> dict[str, str]:
 
 def client_env() -> dict[str, str]:
     """Environment for `elt` commands outside Airflow: the stack's plus the local connections."""
-    from flights_elt import settings_loader
+    from flights_elt.embedded import settings_loader
 
     env = airflow_env()
     if SETTINGS_FILE.exists():
@@ -236,62 +235,6 @@ def _wait(what: str, ok, timeout: float, name: str | None = None) -> None:
     )
 
 
-_TOKEN: dict[str, str] = {}
-
-
-def _api_credentials() -> tuple[str, str] | None:
-    user = os.environ.get("ELT_API_USERNAME") or os.environ.get("_AIRFLOW_WWW_USER_USERNAME")
-    password = os.environ.get("ELT_API_PASSWORD") or os.environ.get("_AIRFLOW_WWW_USER_PASSWORD")
-    return (user, password) if user and password else None
-
-
-def _bearer(base: str) -> dict[str, str]:
-    """A JWT for the REST API when credentials are configured (production auth managers).
-
-    The embedded stack's all-admins simple auth manager needs none.
-    """
-    creds = _api_credentials()
-    if creds is None:
-        return {}
-    if base not in _TOKEN:
-        data = _request(f"{base}/auth/token", "POST", {"username": creds[0], "password": creds[1]}, 10, {})
-        _TOKEN[base] = data["access_token"]  # type: ignore[index]
-    return {"Authorization": f"Bearer {_TOKEN[base]}"}
-
-
-def _request(url: str, method: str, body: object | None, timeout: float, headers: dict[str, str]) -> object:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **headers})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(req, timeout=timeout) as resp:
-        return json.loads(resp.read() or b"null")
-
-
-def _transient(e: BaseException) -> bool:
-    if isinstance(e, urllib.error.HTTPError):
-        return e.code >= 500 or e.code == 429
-    return isinstance(e, (urllib.error.URLError, TimeoutError, ConnectionError))
-
-
-def http_json(
-    url: str, method: str = "GET", body: object | None = None, timeout: float = 30, attempts: int = 5
-) -> object:
-    """JSON over the REST API, retrying transient failures (a busy API server on 2 cores).
-
-    Only safe to retry for reads and for writes that are idempotent by construction (the
-    runner's triggers carry their own dag_run_id, so a repeated POST answers 409).
-    """
-    base = url.split("/api/", 1)[0]
-    for attempt in range(1, attempts + 1):
-        try:
-            return _request(url, method, body, timeout, _bearer(base))
-        except Exception as e:
-            if attempt == attempts or not _transient(e):
-                raise
-            time.sleep(min(2**attempt, 15))
-    raise AssertionError("unreachable")
-
-
 # --------------------------------------------------------------------------- components
 
 
@@ -301,7 +244,8 @@ def start_warehouse() -> None:
         return
     if _port_open("127.0.0.1", s.warehouse_port):
         raise StackError(f"port {s.warehouse_port} is taken by another process; set ELT_WAREHOUSE_PORT")
-    from flights_elt.warehouse_server import ensure_certificate, write_ca_bundle
+    from flights_elt.config import write_ca_bundle
+    from flights_elt.embedded.warehouse_server import ensure_certificate
 
     cert = ensure_certificate(p.tls)
     write_ca_bundle(cert, p.ca_bundle)
@@ -440,7 +384,7 @@ def _components() -> tuple[str, ...]:
 def _argv(component: str) -> list[str]:
     # Processes that fork task processes start warm (task modules preloaded, see warm_start).
     warm = os.environ.get("ELT_WARM_START", "1") != "0"
-    launcher = [sys.executable, "-m", "flights_elt.warm_start"] if warm else [str(BIN / "airflow")]
+    launcher = [sys.executable, "-m", "flights_elt.embedded.warm_start"] if warm else [str(BIN / "airflow")]
     if component == "celery-worker":
         return [*launcher, "celery", "worker", "--concurrency", os.environ.get("ELT_CELERY_CONCURRENCY", "4")]
     if component == "scheduler":
@@ -486,7 +430,7 @@ def up(timeout: float = 240) -> dict[str, object]:
     p = paths()
     for d in (p.home, p.logs, p.pids, p.airflow_home):
         d.mkdir(parents=True, exist_ok=True)
-    from flights_elt.gates import ensure_soda_telemetry_off
+    from flights_elt.quality.gates import ensure_soda_telemetry_off
 
     ensure_soda_telemetry_off()
     if settings().env == "embedded":

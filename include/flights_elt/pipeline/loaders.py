@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flights_elt.faults import failpoint
-from flights_elt.spec import SourceTable
+from flights_elt.pipeline.faults import failpoint
+from flights_elt.pipeline.spec import SourceTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -447,7 +447,7 @@ def load_files(
     """
     import pandas as pd
 
-    from flights_elt import landing
+    from flights_elt.pipeline import landing
     from flights_elt.warehouse import ident
 
     partitions = list(partitions)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pendulum
 
-from flights_elt.spec import FIRST_DAY, LAST_DAY
+from flights_elt.pipeline.spec import FIRST_DAY, LAST_DAY
 
 OWNER = "data-engineering"
 START_DATE = pendulum.datetime(*map(int, FIRST_DAY.split("-")), tz="UTC")
@@ -24,7 +24,7 @@ PRIORITY = {"ingest": 1, "transform": 2, "publish": 3}
 
 
 def default_args(dag_id: str) -> dict[str, Any]:
-    from flights_elt.alerts import task_failure_alert
+    from flights_elt.quality.alerts import task_failure_alert
 
     return {
         "owner": OWNER,
@@ -39,15 +39,3 @@ def default_args(dag_id: str) -> dict[str, Any]:
         "max_retry_delay": dt.timedelta(minutes=5),
         "execution_timeout": dt.timedelta(minutes=30),
     }
-
-
-def partition_key(context: Any) -> str:
-    """The run's partition key (YYYY-MM-DD): its first day (see ``flights_elt.days``)."""
-    key = getattr(context["dag_run"], "partition_key", None)
-    if not key:
-        raise ValueError(
-            "this DAG run has no partition key: trigger it with one, e.g. "
-            'POST /api/v2/dags/ingest/dagRuns {"logical_date": null, "partition_key": "2013-01-05"}'
-        )
-    dt.date.fromisoformat(key)  # fail fast on a malformed key
-    return str(key)

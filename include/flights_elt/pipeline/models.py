@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from flights_elt.config import settings
-from flights_elt.days import Days
-from flights_elt.spec import SOURCES
+from flights_elt.pipeline.days import Days
+from flights_elt.pipeline.spec import SOURCES
 from flights_elt.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ MODELS = STAGING_MODELS + DIMENSIONS + FACTS
 def expected_objects() -> set[tuple[str, str]]:
     """(schema, name) of every table and view the pipeline needs."""
     s = settings().schemas
-    from flights_elt.publish import MARTS
+    from flights_elt.pipeline.publish import MARTS
 
     out = {(s[k], t.name) for t in SOURCES for k in ("raw", "quarantine")}
     out |= {(s["audit"], n) for n in ("FILE_LOADS", "PUBLICATIONS", "CHECK_RESULTS", "WRITER_SESSIONS")}
@@ -76,7 +76,7 @@ def ensure_objects(wh: Warehouse) -> None:
         wh.run_file(f"audit/create_{name}")
     for model in MODELS:
         wh.run_file(f"{model.schema_key}/create_{model.name.lower()}")
-    from flights_elt.publish import ensure_initial_versions
+    from flights_elt.pipeline.publish import ensure_initial_versions
 
     ensure_initial_versions(wh)
 

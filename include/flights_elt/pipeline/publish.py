@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flights_elt.days import Days
+from flights_elt.pipeline.days import Days
 from flights_elt.warehouse import Warehouse, ident
 
 log = logging.getLogger(__name__)

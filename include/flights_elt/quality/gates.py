@@ -22,47 +22,23 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from airflow.providers.common.sql.operators.sql import SQLColumnCheckOperator, SQLTableCheckOperator
 from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook
-from airflow.sdk.exceptions import AirflowFailException
 
 from flights_elt import driver
 from flights_elt.config import CHECKS_DIR, WAREHOUSE_CONN_ID, ensure_warehouse_ca
-from flights_elt.days import Days
+from flights_elt.pipeline.days import Days
+from flights_elt.quality.outcomes import CheckOutcome, GateFailed
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
-    source: str  # soda | sql_column | sql_table
-    table: str
-    name: str
-    observed: Any
-    threshold: str
-    outcome: str  # pass | warn | fail
-
-    def describe(self) -> str:
-        return f"{self.table}: {self.name} — observed {self.observed!r}, expected {self.threshold}"
-
-
-class GateFailed(AirflowFailException):
-    """A data-quality gate stopped the partition (never retried)."""
-
-    def __init__(self, gate: str, partition: str | None, failed: Sequence[CheckOutcome]) -> None:
-        """``partition``: the day, or ``first..last`` for a batch run."""
-        self.failed = list(failed)
-        lines = "\n".join(f"  - {f.describe()}" for f in failed)
-        super().__init__(f"gate {gate} failed for partition {partition}: {len(failed)} check(s)\n{lines}")
-
-
 def run_context(context: Any) -> dict[str, Any]:
     """Who checked what: the run, task, try and the days (``2013-01-05``, or a batch's range)."""
-    from flights_elt.days import of_run
+    from flights_elt.pipeline.days import of_run
 
     ti = context["ti"]
     return {
@@ -113,7 +89,7 @@ def enforce(gate: str, outcomes: Sequence[CheckOutcome], context: Any) -> list[C
     for w in warnings:
         log.warning("gate %s warning: %s", gate, w.describe())
     if warnings:
-        from flights_elt.alerts import send_warning_notice
+        from flights_elt.quality.alerts import send_warning_notice
 
         send_warning_notice(gate, warnings, context)
     if failed:
@@ -327,8 +303,8 @@ def soda_variables(days: Days, **extra: str) -> dict[str, str]:
 def sql_check_operators(layer: str, days: Days, version_tables: dict[str, str] | None = None) -> list[Any]:
     """One SQLColumnCheckOperator and/or SQLTableCheckOperator per table of ``layer``, built from
     checks_spec and scoped to ``days``. ``version_tables`` names the mart versions under audit."""
-    from flights_elt import checks_spec
     from flights_elt.config import settings
+    from flights_elt.quality import checks_spec
 
     s = settings()
     ops: list[Any] = []
@@ -405,7 +381,7 @@ def run_gate(
 
     Every check runs even when an earlier one failed, so the record and the alert show the
     whole picture; then GateFailed is raised if any ``fail`` outcome was seen."""
-    from flights_elt.days import of_run
+    from flights_elt.pipeline.days import of_run
 
     days = of_run(context)
     outcomes: list[CheckOutcome] = []

@@ -1,4 +1,16 @@
-"""``elt``: the project's command line (embedded stack, seeding, runs, queries)."""
+"""``elt``: the project's command line (embedded stack, seeding, runs, queries).
+
+The operator tools: this module is the ``elt`` command; ``runner`` is what ``elt run``
+triggers, follows and summarizes, and ``compose_stack`` drives the Docker Compose stack from
+the host. ``elt run``, ``seed``, ``query``, ``soda-env`` and ``warehouse-ping`` also run inside
+the production image.
+
+May import: ``flights_elt.config``, ``flights_elt.warehouse``, ``flights_elt.pipeline`` and
+``flights_elt.quality``. ``flights_elt.embedded`` only inside functions, never at module level:
+in the commands that exist for the embedded stack alone (``up``, ``down``, ``status``,
+``reset``, ``settings-load``, ``warehouse-serve``), and in ``_apply_client_env`` where the
+checkout has the embedded stack's ``airflow_settings.yaml`` (the production image has none).
+"""
 
 from __future__ import annotations
 
@@ -27,8 +39,24 @@ def _out(*args: object) -> None:
     print(*args, file=OUT)
 
 
+def _apply_client_env() -> None:
+    """Take the embedded stack's environment (its Airflow home, CA bundle, and the connections
+    of ``airflow_settings.yaml``) where this checkout runs that stack.
+
+    The production image has no ``airflow_settings.yaml``: its environment is complete as the
+    container gets it, and this changes nothing and imports nothing of ``flights_elt.embedded``.
+    """
+    from flights_elt.config import SETTINGS_FILE
+
+    if not SETTINGS_FILE.exists():
+        return
+    from flights_elt.embedded import stack
+
+    stack.apply_client_env()
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     st = stack.up()
     _out(json.dumps(st, indent=2))
@@ -37,7 +65,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_down(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     stragglers = stack.down()
     _out("stack stopped" + (f" (killed stragglers {stragglers})" if stragglers else ""))
@@ -45,7 +73,7 @@ def _cmd_down(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     st = stack.status()
     _out(json.dumps(st, indent=2))
@@ -55,7 +83,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _print_latest_checks() -> None:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
     from flights_elt.warehouse import Warehouse
 
     stack.apply_client_env()
@@ -75,9 +103,9 @@ def _latest_checks_sql() -> str:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from flights_elt import landing, stack
+    from flights_elt.pipeline import landing
 
-    stack.apply_client_env()
+    _apply_client_env()
     written = landing.seed(args.start, args.end, overwrite=args.overwrite)
     _out(
         json.dumps(
@@ -91,9 +119,11 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from flights_elt import landing, runner, stack
+    from flights_elt.cli import runner
+    from flights_elt.config import settings
+    from flights_elt.pipeline import landing
 
-    stack.apply_client_env()
+    _apply_client_env()
     runs = runner.batches(args.start, args.end, args.batch_days)
     if not args.no_seed:
         landing.seed(args.start, args.end)
@@ -105,7 +135,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress = runner.split_failed(progress, timeout=args.timeout)
     summary = runner.summarize(progress)
     runner.print_summary(summary, time.monotonic() - t0, OUT)
-    _out(f"Airflow UI: {stack.status()['ui']}")
+    _out(f"Airflow UI: {settings().api_url}")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2, default=str))
     return 1 if summary["failed"] else 0
@@ -118,10 +148,9 @@ def _write_csv(cols: list[str], rows: list[tuple]) -> None:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from flights_elt import stack
     from flights_elt.warehouse import Warehouse
 
-    stack.apply_client_env()
+    _apply_client_env()
     with Warehouse() as wh:
         cols, rows = wh.query(args.sql)
     _write_csv(cols, rows)
@@ -129,14 +158,14 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_settings_load(args: argparse.Namespace) -> int:
-    from flights_elt import settings_loader
+    from flights_elt.embedded import settings_loader
 
     _out(json.dumps(settings_loader.load(Path(args.path))))
     return 0
 
 
 def _cmd_warehouse_serve(args: argparse.Namespace) -> int:
-    from flights_elt.warehouse_server import serve
+    from flights_elt.embedded.warehouse_server import serve
 
     serve(args.host, args.port, Path(args.data_dir), Path(args.tls_dir))
     return 0
@@ -157,12 +186,11 @@ def _cmd_soda_env(args: argparse.Namespace) -> int:
     """Shell exports for running `soda scan` by hand against the configured warehouse."""
     import shlex
 
-    from flights_elt import stack
     from flights_elt.config import ensure_warehouse_ca, settings
-    from flights_elt.gates import ensure_soda_telemetry_off, soda_environment
+    from flights_elt.quality.gates import ensure_soda_telemetry_off, soda_environment
 
     ensure_soda_telemetry_off()
-    stack.apply_client_env()
+    _apply_client_env()
     ensure_warehouse_ca()
     env = soda_environment()
     env["SODA_SCHEMA"] = settings().schemas.get(args.layer.lower(), args.layer.upper())
@@ -174,7 +202,7 @@ def _cmd_soda_env(args: argparse.Namespace) -> int:
 
 
 def _cmd_reset(args: argparse.Namespace) -> int:
-    from flights_elt import stack
+    from flights_elt.embedded import stack
 
     stack.reset()
     _out("local state deleted")
@@ -182,7 +210,7 @@ def _cmd_reset(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="elt", description=__doc__)
+    p = argparse.ArgumentParser(prog="elt", description=__doc__.split("\n\n", 1)[0])
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start the embedded stack (idempotent)").set_defaults(func=_cmd_up)
     sub.add_parser("down", help="stop every process the stack started").set_defaults(func=_cmd_down)
@@ -236,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _stack_errors() -> tuple[type[Exception], ...]:
+    """The embedded stack's error class when the command used the stack (only then can it have
+    been raised): looked up, not imported, so the other commands never load the stack."""
+    stack = sys.modules.get("flights_elt.embedded.stack")
+    return (stack.StackError,) if stack is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command != "warehouse-serve":
@@ -245,13 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:
-        from flights_elt.stack import StackError
-
-        if isinstance(e, (StackError, TimeoutError, FileNotFoundError, ValueError)):
+        if isinstance(e, (*_stack_errors(), TimeoutError, FileNotFoundError, ValueError)):
             print(f"error: {e}", file=sys.stderr)
             return 2
         raise
-
-
-if __name__ == "__main__":
-    sys.exit(main())

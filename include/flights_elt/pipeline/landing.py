@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flights_elt.config import settings
-from flights_elt.spec import PARTITIONED_SOURCES, REFERENCE_SOURCES, SourceTable
+from flights_elt.pipeline.spec import PARTITIONED_SOURCES, REFERENCE_SOURCES, SourceTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +44,7 @@ def checksum(data: bytes) -> str:
 
 def days(start: str, end: str) -> Iterator[str]:
     """Inclusive range of ISO dates."""
-    from flights_elt.days import Days
+    from flights_elt.pipeline.days import Days
 
     yield from Days(start, end).keys
 

@@ -70,17 +70,6 @@ def ensure_certificate(tls_dir: Path, hostnames: tuple[str, ...] = ("localhost",
     return cert_path
 
 
-def write_ca_bundle(cert_path: Path, out_path: Path) -> Path:
-    """System CA bundle + the emulator's certificate, for ``REQUESTS_CA_BUNDLE``."""
-    import certifi
-
-    base = os.environ.get("ELT_BASE_CA_BUNDLE") or certifi.where()
-    parts = [Path(base).read_text()] if Path(base).exists() else []
-    parts.append(cert_path.read_text())
-    out_path.write_text("\n".join(parts))
-    return out_path
-
-
 _CURRENT_SESSION = re.compile(r"^\s*select\s+current_session\(\s*\)\s*;?\s*$", re.IGNORECASE)
 _ABORT_SESSION = re.compile(r"^\s*select\s+system\$abort_session\(\s*'?(\d+)'?\s*\)\s*;?\s*$", re.IGNORECASE)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flights_elt import loaders, models, publish, spec
-from flights_elt.days import Days, of_run
+from flights_elt.pipeline import loaders, models, publish, spec
+from flights_elt.pipeline.days import Days, of_run
 from flights_elt.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def audit_and_publish_marts(built: dict[str, dict[str, Any]], context: Any) -> d
     """Write-audit-publish, second half: audit the versions built aside, then switch every
     consumer view to them; a failed audit drops them instead, and the published views never
     move. A check that could not run raises a plain error: the versions stay for the retry."""
-    from flights_elt.gates import GateFailed, run_gate
+    from flights_elt.quality.gates import GateFailed, run_gate
 
     days, run_id = of_run(context), context["run_id"]
     tables = {name: str(info["table"]) for name, info in built.items()}

@@ -57,12 +57,22 @@ class Days:
         return {"partition": self.first, THROUGH: self.last}
 
 
+def partition_key(context: Any) -> str:
+    """The run's partition key (YYYY-MM-DD): its first day."""
+    key = getattr(context["dag_run"], "partition_key", None)
+    if not key:
+        raise ValueError(
+            "this DAG run has no partition key: trigger it with one, e.g. "
+            'POST /api/v2/dags/ingest/dagRuns {"logical_date": null, "partition_key": "2013-01-05"}'
+        )
+    dt.date.fromisoformat(key)  # fail fast on a malformed key
+    return str(key)
+
+
 def of_run(context: Any) -> Days:
     """The days of the run in ``context``: from its conf (an ingest run triggered as a batch) or
     from the asset events that triggered it (transform, publish). Each event certifies that its
     days passed the upstream gates; the run covers the longest range they name."""
-    from flights_elt.dag_defaults import partition_key
-
     first = partition_key(context)
     through = [(getattr(context["dag_run"], "conf", None) or {}).get(THROUGH)]
     events = context.get("triggering_asset_events") or {}

@@ -46,7 +46,7 @@ def _partition(context: Any) -> str | None:
     key = getattr(dag_run, "partition_key", None) if dag_run is not None else None
     if not key:
         return None
-    from flights_elt.days import of_run
+    from flights_elt.pipeline.days import of_run
 
     try:
         return of_run(context).label
@@ -108,7 +108,7 @@ def send(message: dict[str, str], context: Any) -> list[str]:
 
 
 def _failure_details(context: Any) -> tuple[str, list[str]]:
-    from flights_elt.gates import GateFailed
+    from flights_elt.quality.outcomes import GateFailed
 
     exc = context.get("exception")
     if isinstance(exc, GateFailed):
