@@ -18,33 +18,21 @@ volumes at the end. Clears Docker's build cache first: the next `make image` reb
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from flights_elt.cli import compose_stack
-from flights_elt.cli.compose_stack import ComposeStack
+from flights_elt.cli.compose_stack import ComposeStack, docker
 from flights_elt.config import PROJECT_ROOT
+from flights_elt.embedded.testing import free_port
 
 BENCH_TAG = "flights-elt-bench:latest"
 DAY = "2013-01-01"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _docker(*args: str, timeout: float = 600) -> str:
-    out = subprocess.run([compose_stack.docker_client(), *args], capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        raise RuntimeError(f"docker {' '.join(args)}: {out.stderr[-2000:]}")
-    return out.stdout
 
 
 def _tracked_copy(dest: Path) -> None:
@@ -60,7 +48,7 @@ def _tracked_copy(dest: Path) -> None:
 
 
 def _layers(image: str) -> list[str]:
-    return json.loads(_docker("image", "inspect", "--format", "{{json .RootFS.Layers}}", image))
+    return json.loads(docker("image", "inspect", "--format", "{{json .RootFS.Layers}}", image).stdout)
 
 
 def _timed_build(stack: ComposeStack, context: Path) -> float:
@@ -78,14 +66,16 @@ def measure(work: Path) -> dict[str, object]:
     result: dict[str, object] = {}
     context = Path(tempfile.mkdtemp(prefix="elt-bench-context-", dir=work))
     stack = ComposeStack(
-        env_file=work / "bench-compose.env", project="flights-elt-bench", api_port=_free_port(), workers=1
+        env_file=work / "bench-compose.env", project="flights-elt-bench", api_port=free_port(), workers=1
     )
     try:
         _tracked_copy(context)
-        _docker("builder", "prune", "--all", "--force", timeout=600)
+        docker("builder", "prune", "--all", "--force", timeout=600)
         result["image_build_s_cold"] = _timed_build(stack, context)
         before = _layers(BENCH_TAG)
-        result["image_size_mib"] = round(int(_docker("image", "inspect", "--format", "{{.Size}}", BENCH_TAG)) / 2**20)
+        result["image_size_mib"] = round(
+            int(docker("image", "inspect", "--format", "{{.Size}}", BENCH_TAG).stdout) / 2**20
+        )
         init = context / "include" / "flights_elt" / "__init__.py"
         init.write_text(init.read_text() + "# one-line change for the rebuild benchmark\n")
         result["image_build_s_after_code_change"] = _timed_build(stack, context)
@@ -107,5 +97,6 @@ def measure(work: Path) -> dict[str, object]:
             stack.down(volumes=True)
             stack.env_file.unlink()
         shutil.rmtree(context, ignore_errors=True)
-        subprocess.run([compose_stack.docker_client(), "rmi", "-f", BENCH_TAG], capture_output=True, timeout=120)
+        with contextlib.suppress(compose_stack.ComposeError):
+            docker("rmi", "-f", BENCH_TAG, timeout=120)
     return result

@@ -196,10 +196,17 @@ cmd_env() {
     fi
     local fernet
     fernet="$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
+    # The images this machine runs (stand-ins where the official ones cannot be had), so that a
+    # plain `docker compose` with this file starts the same stack as `make compose-up`.
+    export_images
     (
         umask 077
         cat >"$ENV_FILE" <<EOF
 # Written by scripts/compose-stack.sh for the embedded profile: generated secrets, keep private.
+AIRFLOW_IMAGE=${AIRFLOW_IMAGE}
+WAREHOUSE_IMAGE=${WAREHOUSE_IMAGE}
+POSTGRES_IMAGE=${POSTGRES_IMAGE}
+REDIS_IMAGE=${REDIS_IMAGE}
 AIRFLOW_UID=50000
 AIRFLOW_API_BIND=${AIRFLOW_API_BIND:-127.0.0.1}
 AIRFLOW_API_PORT=${AIRFLOW_API_PORT:-8080}

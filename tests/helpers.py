@@ -12,13 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from flights_elt.embedded.testing import free_port as free_port  # the suites' one source of ports
+
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port: int, timeout: float = 60, proc: subprocess.Popen | None = None) -> None:

@@ -38,6 +38,14 @@ def docker_client() -> str:
     raise ComposeError("no docker client found")
 
 
+def docker(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """One plain docker call; its output, or ComposeError with what it printed."""
+    out = subprocess.run([docker_client(), *args], capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise ComposeError(f"docker {' '.join(args)} exited {out.returncode}: {out.stderr[-2000:]}")
+    return out
+
+
 def engine_answers() -> str | None:
     """None when a Docker engine answers, else why not (for a skip or a failure message)."""
     try:
@@ -167,17 +175,10 @@ class ComposeStack:
         return out.stdout.split()
 
     def hostname(self, container: str) -> str:
-        out = subprocess.run(
-            [docker_client(), "inspect", "--format", "{{.Config.Hostname}}", container],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        return out.stdout.strip()
+        return docker("inspect", "--format", "{{.Config.Hostname}}", container, timeout=60).stdout.strip()
 
     def kill(self, container: str) -> None:
-        subprocess.run([docker_client(), "kill", container], capture_output=True, text=True, timeout=60, check=True)
+        docker("kill", container, timeout=60)
 
     # -- the REST API, from the host -----------------------------------------------------------
     def env_values(self) -> dict[str, str]:
